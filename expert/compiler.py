@@ -1,0 +1,394 @@
+"""Compiles KB folders (YAML) into one validated knowledge base and its networkx decision graph.
+
+Phase 1 reads and validates each file on its own (syntax, unknown keys, types).  Phase 2 checks the
+whole base: duplicate ids, dangling references, probe findings that no probe declares, cycles in the
+workflow, causes without remedies, symptoms nothing uses, causes no evidence can tell apart.  Every
+problem is collected and raised at once as a ``KBError``.
+
+Graph nodes are ``"<kind>:<id>"`` with attributes ``kind`` (stage, symptom, cause, remedy, probe) and
+``entry``; edges carry ``kind``: ``next`` (stage -> stage), ``evidence`` (symptom -> cause, with
+``weight`` and ``if_absent``), ``remedy`` (cause -> remedy, with ``rank``), ``answers`` (probe ->
+symptom), ``checks`` (stage -> symptom and stage -> cause).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+from pydantic import BaseModel, ValidationError
+
+from expert import schema as S
+from expert.problems import KBError, Problem, did_you_mean
+from expert.yaml_source import Located, read
+
+BUILTIN_KB = Path(__file__).resolve().parent.parent / "kb"
+
+_LIST_DIRS = {"symptoms": (S.SymptomsFile, "symptoms"), "remedies": (S.RemediesFile, "remedies"), "evidence": (S.EvidenceFile, "evidence")}
+_SINGLE_FILES = {"stages.yaml": (S.StagesFile, "stages"), "patterns.yaml": (S.PatternsFile, "patterns"), "healthy.yaml": (S.HealthyFile, "healthy")}
+
+
+@dataclass
+class EvidenceEdge:
+    symptom: str
+    cause: str
+    weight: float
+    if_absent: float
+
+
+@dataclass
+class KnowledgeBase:
+    """The compiled KB: the graph plus the indexes the engine reads (all derived from the files)."""
+
+    graph: nx.DiGraph
+    stages: dict[str, S.Stage]
+    symptoms: dict[str, S.Symptom]
+    causes: dict[str, S.Cause]
+    remedies: dict[str, S.Remedy]
+    patterns: list[S.Pattern]
+    healthy: list[S.HealthyCase]
+    probes: dict  # probe id -> ProbeSpec
+    sources: dict[str, str]  # "kind:id" -> "file:line"
+    by_symptom: dict[str, list[EvidenceEdge]] = field(default_factory=dict)
+    by_cause: dict[str, list[EvidenceEdge]] = field(default_factory=dict)
+    symptoms_by_probe: dict[str, list[str]] = field(default_factory=dict)
+
+    def stage_order(self) -> list[str]:
+        return [s.id for s in sorted(self.stages.values(), key=lambda s: (s.order, s.id))]
+
+
+# ---------------------------------------------------------------- phase 1: one file at a time
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names (aliases where set) of the sub-model that ``loc`` points into."""
+    cur = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or cur is None:
+            continue
+        f = cur.model_fields.get(part) or next((x for x in cur.model_fields.values() if x.alias == part), None)
+        if f is None:
+            return []
+        cur = _model_in(f.annotation)
+    return [f.alias or n for n, f in cur.model_fields.items()] if cur else []
+
+
+def _model_in(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        m = _model_in(arg)
+        if m:
+            return m
+    return None
+
+
+def _validate(model: type[BaseModel], src: Located, prefix: tuple = ()) -> tuple[BaseModel | None, list[Problem]]:
+    data = src.data
+    for p in prefix:
+        data = data[p]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            full = prefix + loc
+            entry = _entry_name(src, full)
+            where = f"{entry} {_dotted(full)}".strip() if entry else _dotted(full)
+            if err["type"] == "extra_forbidden":
+                msg = f"unknown key '{loc[-1]}'" + did_you_mean(loc[-1], _fields_at(model, loc))
+            elif err["type"] == "missing":
+                msg = "required key is missing"
+            else:
+                msg = err["msg"].removeprefix("Value error, ")
+            problems.append(Problem(src.file, src.line(full), where, msg))
+        return None, problems
+
+
+def _entry_name(src: Located, loc: tuple) -> str:
+    data = src.data
+    if isinstance(data, dict) and "id" in data and isinstance(data.get("id"), str):
+        return data["id"]
+    if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data, dict):
+        items = data.get(loc[0])
+        if isinstance(items, list) and loc[1] < len(items) and isinstance(items[loc[1]], dict):
+            return str(items[loc[1]].get("id") or items[loc[1]].get("name") or "")
+    return ""
+
+
+def _dotted(path) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+@dataclass
+class _Entry:
+    item: BaseModel
+    file: str
+    line: int
+    builtin: bool
+
+
+@dataclass
+class _Collected:
+    stages: dict = field(default_factory=dict)
+    symptoms: dict = field(default_factory=dict)
+    causes: dict = field(default_factory=dict)
+    remedies: dict = field(default_factory=dict)
+    evidence: list = field(default_factory=list)
+    patterns: list = field(default_factory=list)
+    healthy: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+
+def _kb_files(root: Path) -> list[tuple[Path, str]]:
+    """(path, role) for every YAML file of a KB folder, in a stable order."""
+    out = []
+    for name in sorted(_SINGLE_FILES):
+        if (root / name).is_file():
+            out.append((root / name, name))
+    for sub in ("causes", *_LIST_DIRS):
+        d = root / sub
+        if d.is_dir():
+            out += [(p, sub) for p in sorted(d.glob("*.y*ml"))]
+    return out
+
+
+def _shown(path: Path, root: Path, label: str) -> str:
+    return f"{label}/{path.relative_to(root).as_posix()}"
+
+
+def _collect(dirs: list[tuple[Path, str, bool]]) -> _Collected:
+    c = _Collected()
+    for root, label, builtin in dirs:
+        if not root.is_dir():
+            c.problems.append(Problem(label, 0, "", "KB folder does not exist"))
+            continue
+        files = _kb_files(root)
+        known = {p for p, _ in files}
+        for stray in sorted(root.rglob("*.y*ml")):
+            if stray not in known:
+                c.problems.append(Problem(_shown(stray, root, label), 0, "", "not part of a KB layout — put it under causes/, symptoms/, remedies/ or evidence/, or name it stages.yaml, patterns.yaml or healthy.yaml"))
+        for path, role in files:
+            shown = _shown(path, root, label)
+            src, problems = read(path, shown)
+            c.problems += problems
+            if src is None:
+                continue
+            if role == "causes":
+                _add_cause(c, src, path, builtin)
+            elif role in _LIST_DIRS:
+                model, key = _LIST_DIRS[role]
+                _add_list(c, src, model, key, builtin)
+            else:
+                model, key = _SINGLE_FILES[role]
+                _add_list(c, src, model, key, builtin)
+    return c
+
+
+def _add_cause(c: _Collected, src: Located, path: Path, builtin: bool) -> None:
+    cause, problems = _validate(S.Cause, src)
+    c.problems += problems
+    if cause is None:
+        return
+    if path.stem != cause.id:
+        c.problems.append(Problem(src.file, src.line(("id",)), f"{cause.id} id", f"a cause file is named after its id: rename the file to {cause.id}.yaml or the id to '{path.stem}'"))
+    _register(c, c.causes, "cause", cause.id, _Entry(cause, src.file, src.line(("id",)), builtin))
+
+
+def _add_list(c: _Collected, src: Located, model, key: str, builtin: bool) -> None:
+    parsed, problems = _validate(model, src)
+    c.problems += problems
+    if parsed is None:
+        return
+    for i, item in enumerate(getattr(parsed, key)):
+        entry = _Entry(item, src.file, src.line((key, i)), builtin)
+        if key == "symptoms":
+            _register(c, c.symptoms, "symptom", item.id, entry)
+        elif key == "remedies":
+            _register(c, c.remedies, "remedy", item.id, entry)
+        elif key == "stages":
+            _register(c, c.stages, "stage", item.id, entry)
+        else:
+            getattr(c, key).append(entry)
+
+
+def _register(c: _Collected, table: dict, kind: str, id_: str, entry: _Entry) -> None:
+    old = table.get(id_)
+    if old is not None:
+        may_override = old.builtin and not entry.builtin and getattr(entry.item, "overrides", False)
+        if not may_override:
+            why = " — add 'overrides: true' to replace a built-in entry" if old.builtin and not entry.builtin else ""
+            c.problems.append(Problem(entry.file, entry.line, id_, f"duplicate {kind} id (also defined at {old.file}:{old.line}){why}"))
+            return
+    table[id_] = entry
+
+
+# ---------------------------------------------------------------- phase 2: the whole base
+
+def _check(c: _Collected, probes: dict) -> list[Problem]:
+    P = []
+    stages, symptoms, causes, remedies = c.stages, c.symptoms, c.causes, c.remedies
+    pattern_kinds = {v for v in probes["runs"].finding("failure_kind").values} if "runs" in probes else set()
+
+    for e in c.patterns:
+        if pattern_kinds and e.item.kind not in pattern_kinds:
+            P.append(Problem(e.file, e.line, "patterns", f"unknown failure kind '{e.item.kind}'" + did_you_mean(e.item.kind, pattern_kinds)))
+
+    for sid, e in stages.items():
+        for i, nxt in enumerate(e.item.next):
+            if nxt not in stages:
+                P.append(Problem(e.file, e.line, f"{sid} next[{i}]", f"unknown stage '{nxt}'" + did_you_mean(nxt, stages)))
+
+    for sid, e in symptoms.items():
+        s = e.item
+        if s.stage not in stages:
+            P.append(Problem(e.file, e.line, f"{sid} stage", f"unknown stage '{s.stage}'" + did_you_mean(s.stage, stages)))
+        if s.probe is not None:
+            P += _check_judgement(e, sid, s.probe, probes)
+
+    used: set[str] = set()
+    for cid, e in causes.items():
+        k = e.item
+        if k.stage not in stages:
+            P.append(Problem(e.file, e.line, f"{cid} stage", f"unknown stage '{k.stage}'" + did_you_mean(k.stage, stages)))
+        seen = set()
+        for i, ev in enumerate(k.evidence):
+            used.add(ev.symptom)
+            if ev.symptom not in symptoms:
+                P.append(Problem(e.file, e.line, f"{cid} evidence[{i}].symptom", f"unknown symptom '{ev.symptom}'" + did_you_mean(ev.symptom, symptoms)))
+            if ev.symptom in seen:
+                P.append(Problem(e.file, e.line, f"{cid} evidence[{i}].symptom", f"symptom '{ev.symptom}' is listed twice for this cause"))
+            seen.add(ev.symptom)
+        if not k.remedies:
+            P.append(Problem(e.file, e.line, f"{cid} remedies", "a cause needs at least one remedy"))
+        for i, rid in enumerate(k.remedies):
+            if rid not in remedies:
+                P.append(Problem(e.file, e.line, f"{cid} remedies[{i}]", f"unknown remedy '{rid}'" + did_you_mean(rid, remedies)))
+        for group in ("ranks_top", "stays_below", "todo"):
+            for j, case in enumerate(getattr(k.cases, group)):
+                for sym in case.observations:
+                    if sym not in symptoms:
+                        P.append(Problem(e.file, e.line, f"{cid} cases.{group}[{j}].observations", f"unknown symptom '{sym}'" + did_you_mean(sym, symptoms)))
+
+    for e in c.evidence:
+        ev = e.item
+        used.add(ev.symptom)
+        if ev.symptom not in symptoms:
+            P.append(Problem(e.file, e.line, "evidence", f"unknown symptom '{ev.symptom}'" + did_you_mean(ev.symptom, symptoms)))
+        if ev.cause not in causes:
+            P.append(Problem(e.file, e.line, "evidence", f"unknown cause '{ev.cause}'" + did_you_mean(ev.cause, causes)))
+
+    for e in c.healthy:
+        for sym in e.item.observations:
+            if sym not in symptoms:
+                P.append(Problem(e.file, e.line, f"{e.item.name} observations", f"unknown symptom '{sym}'" + did_you_mean(sym, symptoms)))
+
+    for sid, e in symptoms.items():
+        if sid not in used:
+            P.append(Problem(e.file, e.line, sid, "symptom is not evidence for any cause — link it from a cause's evidence or remove it"))
+
+    # the workflow must be a DAG
+    flow = nx.DiGraph((a, b) for a, e in stages.items() for b in e.item.next if b in stages)
+    for cycle in nx.simple_cycles(flow):
+        e = stages[cycle[0]]
+        P.append(Problem(e.file, e.line, f"{cycle[0]} next", "workflow cycle: " + " -> ".join(cycle + [cycle[0]])))
+        break
+
+    # two causes that no evidence can tell apart
+    signature: dict = {}
+    for cid, e in causes.items():
+        sig = frozenset((ev.symptom, ev.weight > 0, ev.if_absent < 0) for ev in e.item.evidence)
+        sig |= frozenset((x.item.symptom, x.item.weight > 0, x.item.if_absent < 0) for x in c.evidence if x.item.cause == cid)
+        if sig in signature:
+            P.append(Problem(e.file, e.line, cid, f"no evidence tells this cause from '{signature[sig]}' (same symptoms, same directions) — add a symptom that separates them"))
+        else:
+            signature[sig] = cid
+    return P
+
+
+def _check_judgement(e: _Entry, sid: str, j: S.Judgement, probes: dict) -> list[Problem]:
+    where = f"{sid} probe"
+    spec = probes.get(j.probe)
+    if spec is None:
+        return [Problem(e.file, e.line, f"{where}.probe", f"no probe '{j.probe}' is declared" + did_you_mean(j.probe, probes))]
+    f = spec.finding(j.finding)
+    if f is None:
+        return [Problem(e.file, e.line, f"{where}.finding", f"probe '{j.probe}' declares no finding '{j.finding}'" + did_you_mean(j.finding, [x.name for x in spec.findings]))]
+    numeric = j.above is not None or j.below is not None
+    if numeric and f.kind != "number":
+        return [Problem(e.file, e.line, where, f"above/below need a number, but '{j.probe}.{j.finding}' is a {f.kind}")]
+    if j.is_ is not None and f.kind != "bool":
+        return [Problem(e.file, e.line, where, f"'is' needs a bool, but '{j.probe}.{j.finding}' is a {f.kind}")]
+    if f.kind == "category":
+        for v in [j.equals] if j.equals is not None else (j.in_ or []):
+            if v not in f.values:
+                return [Problem(e.file, e.line, where, f"'{j.probe}.{j.finding}' is never '{v}'" + did_you_mean(v, f.values))]
+    return []
+
+
+# ---------------------------------------------------------------- the graph
+
+def _build(c: _Collected, probes: dict) -> KnowledgeBase:
+    G = nx.DiGraph()
+    sources = {}
+    for kind, table in (("stage", c.stages), ("symptom", c.symptoms), ("cause", c.causes), ("remedy", c.remedies)):
+        for id_, e in table.items():
+            G.add_node(f"{kind}:{id_}", kind=kind, entry=e.item)
+            sources[f"{kind}:{id_}"] = f"{e.file}:{e.line}"
+    for pid, spec in probes.items():
+        G.add_node(f"probe:{pid}", kind="probe", entry=spec)
+    for sid, e in c.stages.items():
+        for nxt in e.item.next:
+            G.add_edge(f"stage:{sid}", f"stage:{nxt}", kind="next")
+    by_symptom: dict = {}
+    by_cause: dict = {cid: [] for cid in c.causes}
+    symptoms_by_probe: dict = {}
+    for sid, e in c.symptoms.items():
+        G.add_edge(f"stage:{e.item.stage}", f"symptom:{sid}", kind="checks")
+        if e.item.probe is not None:
+            G.add_edge(f"probe:{e.item.probe.probe}", f"symptom:{sid}", kind="answers")
+            symptoms_by_probe.setdefault(e.item.probe.probe, []).append(sid)
+    edges = [(cid, ev) for cid, e in c.causes.items() for ev in e.item.evidence]
+    edges += [(x.item.cause, x.item) for x in c.evidence]
+    for cid, ev in edges:
+        edge = EvidenceEdge(ev.symptom, cid, ev.weight, ev.if_absent)
+        G.add_edge(f"symptom:{ev.symptom}", f"cause:{cid}", kind="evidence", weight=ev.weight, if_absent=ev.if_absent)
+        by_symptom.setdefault(ev.symptom, []).append(edge)
+        by_cause[cid].append(edge)
+    for cid, e in c.causes.items():
+        G.add_edge(f"stage:{e.item.stage}", f"cause:{cid}", kind="checks")
+        for rank, rid in enumerate(e.item.remedies):
+            G.add_edge(f"cause:{cid}", f"remedy:{rid}", kind="remedy", rank=rank)
+    return KnowledgeBase(
+        graph=G,
+        stages={k: e.item for k, e in c.stages.items()},
+        symptoms={k: e.item for k, e in c.symptoms.items()},
+        causes={k: e.item for k, e in c.causes.items()},
+        remedies={k: e.item for k, e in c.remedies.items()},
+        patterns=[e.item for e in c.patterns],
+        healthy=[e.item for e in c.healthy],
+        probes=dict(probes),
+        sources=sources,
+        by_symptom=by_symptom,
+        by_cause=by_cause,
+        symptoms_by_probe=symptoms_by_probe,
+    )
+
+
+def compile_kb(extra_dirs=(), *, builtin: bool = True, probes: dict | None = None) -> KnowledgeBase:
+    """Compile the built-in KB (unless ``builtin=False``) plus ``extra_dirs``; raise KBError listing every problem."""
+    if probes is None:
+        from probes.registry import catalog
+
+        probes = catalog()
+    dirs = [(BUILTIN_KB, "kb", True)] if builtin else []
+    dirs += [(Path(d), str(d).rstrip("/"), False) for d in extra_dirs]
+    c = _collect(dirs)
+    if not c.problems:
+        c.problems += _check(c, probes)
+    if c.problems:
+        raise KBError(c.problems)
+    return _build(c, probes)

@@ -1,0 +1,105 @@
+"""The one diagnosis entry point shared by the CLI, the TUI and users' own test suites.
+
+``diagnose(target_or_subject)`` loads the KB, runs the probes the engine asks for (targets in a worker
+process, live subjects in this one, restored afterwards), folds in answers and a watch record, and
+returns a ``Report``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from expert import engine
+from expert.knowledge import load_kb
+from expert.problems import did_you_mean
+from expert.report import Report, build
+from expert.runner import InProcessRunner, WorkerRunner
+from expert.session import Diagnosis, run_headless
+from expert.target import TargetError
+
+
+def read_answers(path: str, kb) -> dict[str, engine.Observation]:
+    """A YAML mapping symptom -> yes / no / unknown (or {answer: yes, confidence: 0.8})."""
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TargetError(f"{path}: cannot read answers: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise TargetError(f"{path}: answers file is not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise TargetError(f"{path}:{mark.line + 1 if mark else 0}: answers file is not valid YAML") from None
+    if not isinstance(data, dict):
+        raise TargetError(f"{path}: answers must be a mapping of symptom id to yes/no/unknown")
+    out = {}
+    for sid, value in data.items():
+        if sid not in kb.symptoms:
+            raise TargetError(f"{path} {sid}: unknown symptom{did_you_mean(sid, kb.symptoms)}")
+        conf = 1.0
+        if isinstance(value, dict):
+            conf = float(value.get("confidence", 1.0))
+            value = value.get("answer")
+        if str(value).lower() not in ("yes", "no", "unknown", "true", "false", "none", "y", "n"):
+            raise TargetError(f"{path} {sid}: answer must be yes, no or unknown, got {value!r}")
+        out[sid] = engine.answer(sid, value, conf)
+    return out
+
+
+def record_result(path: str) -> dict:
+    """Findings of a watch record, as a probe result for the 'record' probe."""
+    from probes.record import measure_file
+
+    try:
+        m = measure_file(path)
+    except (OSError, ValueError) as exc:
+        raise TargetError(f"{path}: {exc}") from None
+    return {"id": "record", "status": "ok", "seconds": 0.0, "message": "", "findings": m.findings,
+            "confidence": m.confidence, "details": m.details, "notes": list(m.notes)}
+
+
+def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = 0.5, kb_dirs=(), answers: str | None = None,
+             record: str | None = None, memory_budget_mb: float | None = None, probe_timeout: float = 60.0,
+             use_cache: bool = True, on_event=None, kb=None) -> Report:
+    """Diagnose a target spec (``file.py[:fn]``, ``module:fn``), a Subject or a subject dict.
+
+    Raises TargetError (unusable target or answers) and KBError (invalid knowledge base).
+    """
+    kb = kb or load_kb(kb_dirs, use_cache=use_cache)
+    patterns = [(p.kind, p.regex) for p in kb.patterns]
+    runner = None
+    if target is None:
+        keys: set[str] = set()
+        meta_target = None
+    elif isinstance(target, (str, Path)):
+        runner = WorkerRunner(str(target), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb)
+        meta_target = str(target)
+    else:
+        from expert.target import to_subject
+
+        runner = InProcessRunner(to_subject(target, "subject"), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb)
+        meta_target = "<subject>"
+    diag = Diagnosis(kb, threshold=fail_on)
+    try:
+        if answers:
+            for sid, obs in read_answers(answers, kb).items():
+                diag.answers[sid] = obs
+                diag.observations[sid] = obs
+        if record:
+            diag.add_probe_result(record_result(record))
+        if runner is not None:
+            diag.keys = set(runner.load())
+            run_headless(diag, runner, budget_s=budget, probe_timeout_s=probe_timeout, on_event=on_event)
+    except KeyboardInterrupt:
+        interrupted = True  # Ctrl-C: the worker is stopped, the user's objects were restored; report what was found
+    else:
+        interrupted = False
+    finally:
+        if runner is not None:
+            runner.close()
+    meta = {"target": meta_target, "seed": seed, "budget_s": budget, "record": record, "kb": [str(d) for d in kb_dirs]}
+    if interrupted:
+        meta["interrupted"] = True
+    return build(diag, meta)

@@ -1,0 +1,196 @@
+"""The knowledge base's file formats, as pydantic models that reject unknown keys.
+
+A KB folder holds:
+  stages.yaml        the guide's workflow stages (``stages:`` list)
+  patterns.yaml      regular expressions that classify a crash (``patterns:`` list)
+  healthy.yaml       observation sets under which no cause may reach the threshold (``healthy:`` list)
+  symptoms/*.yaml    ``symptoms:`` lists — observable facts, with a question and/or a probe judgement
+  causes/ID.yaml     one root cause a file — prior, mechanism, evidence, remedies, test cases
+  remedies/*.yaml    ``remedies:`` lists — concrete steps, referenced by causes in order
+  evidence/*.yaml    ``evidence:`` lists — extra symptom -> cause edges (for extensions)
+"""
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+Category = Literal["implementation-bug", "hyper-parameters", "data-model-fit", "dataset-construction", "evaluation"]
+Group = Literal["implementation", "hyperparameters", "data", "evaluation", "model"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Stage(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str
+    order: int
+    summary: str
+    next: list[str] = []
+    checks: list[str] = []  # what a practitioner does at this stage, in order
+
+
+class StagesFile(Strict):
+    stages: list[Stage]
+
+
+class Pattern(Strict):
+    kind: str = Field(pattern=ID_PATTERN)  # a value of probe 'runs' finding failure_kind
+    regex: str
+    note: str = ""
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        import re
+
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+        return v
+
+
+class PatternsFile(Strict):
+    patterns: list[Pattern]
+
+
+class Judgement(Strict):
+    """A predicate on one probe finding: exactly one of equals / in / above / below / is."""
+
+    probe: str = Field(pattern=ID_PATTERN)
+    finding: str
+    equals: Union[str, float, None] = None
+    in_: list[Union[str, float]] | None = Field(default=None, alias="in")
+    above: float | None = None
+    below: float | None = None
+    is_: bool | None = Field(default=None, alias="is")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_predicate(self):
+        set_ = [k for k in ("equals", "in_", "above", "below", "is_") if getattr(self, k) is not None]
+        if len(set_) != 1:
+            raise ValueError("give exactly one of equals, in, above, below, is")
+        return self
+
+    def holds(self, value) -> bool | None:
+        """True/False for a known value; None when the value is unknown."""
+        if value is None:
+            return None
+        if self.is_ is not None:
+            return bool(value) is self.is_
+        if self.equals is not None:
+            return value == self.equals
+        if self.in_ is not None:
+            return value in self.in_
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        if value != value:  # NaN: no judgement
+            return None
+        if self.above is not None:
+            return value > self.above
+        return value < self.below
+
+
+class Symptom(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str
+    stage: str
+    question: str | None = None  # what a person is asked when no probe answers
+    probe: Judgement | None = None
+    base_rate: float = Field(default=0.05, gt=0, lt=1)  # P(symptom | none of its causes)
+    question_cost_s: float = Field(default=30.0, gt=0)  # a person's time to answer
+    doc: str = ""
+    overrides: bool = False
+
+    @model_validator(mode="after")
+    def _answerable(self):
+        if self.question is None and self.probe is None:
+            raise ValueError("a symptom needs a question, a probe judgement, or both")
+        return self
+
+
+class SymptomsFile(Strict):
+    symptoms: list[Symptom]
+
+
+class Evidence(Strict):
+    """symptom -> cause: ``weight`` is added to the cause's log-odds when the symptom is present,
+    ``if_absent`` (<= 0) when it is observed absent."""
+
+    symptom: str
+    weight: float = Field(ge=-10, le=10)
+    if_absent: float = Field(default=0.0, ge=-10, le=0)
+    note: str = ""
+
+
+class ExtraEvidence(Evidence):
+    cause: str
+
+
+class EvidenceFile(Strict):
+    evidence: list[ExtraEvidence]
+
+
+class Reference(Strict):
+    title: str
+    url: str = ""
+
+
+class CaseSpec(Strict):
+    """A cause's own test case: observations (symptom -> yes/no/unknown)."""
+
+    name: str = ""
+    observations: dict[str, Literal["yes", "no", "unknown"]]
+    top: int | None = Field(default=None, ge=1)  # must rank within the top N
+
+
+class Cases(Strict):
+    ranks_top: list[CaseSpec] = []  # the cause must rank in the top N (default 1)
+    stays_below: list[CaseSpec] = []  # the cause must stay below the report threshold
+    todo: list[CaseSpec] = []  # known gaps, expected to fail
+
+
+class Cause(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str
+    group: Group
+    category: Category
+    stage: str
+    prior: float = Field(gt=0, lt=1)
+    summary: str
+    mechanism: str
+    tags: list[str] = []
+    evidence: list[Evidence]
+    remedies: list[str]  # remedy ids, cheapest first
+    references: list[Reference] = []
+    cases: Cases = Cases()
+    overrides: bool = False  # an extension file that redefines a built-in id must say so
+
+
+class Remedy(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str
+    cost: Literal["minutes", "hours", "days"] = "minutes"
+    steps: list[str] = Field(min_length=1)
+    references: list[Reference] = []
+    overrides: bool = False
+
+
+class RemediesFile(Strict):
+    remedies: list[Remedy]
+
+
+class HealthyCase(Strict):
+    name: str
+    observations: dict[str, Literal["yes", "no", "unknown"]]
+
+
+class HealthyFile(Strict):
+    healthy: list[HealthyCase]

@@ -1,0 +1,131 @@
+"""One diagnosis in progress: what has been measured and answered, and the loop that drives probes.
+
+``Diagnosis`` holds state and updates it with pure engine functions; the CLI (headless) and the TUI
+are thin shells over it.  ``run_headless`` asks the engine for the next step until it has nothing
+left that could change the ranking, or the budget is spent.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from expert import engine
+from expert.compiler import KnowledgeBase
+from expert.engine import Observation
+
+
+@dataclass
+class Diagnosis:
+    kb: KnowledgeBase
+    keys: set[str] = field(default_factory=set)  # subject keys present (empty: no target, questions only)
+    threshold: float = 0.5
+    observations: dict[str, Observation] = field(default_factory=dict)
+    records: dict[str, dict] = field(default_factory=dict)  # probe id -> result dict, in run order
+    answers: dict[str, Observation] = field(default_factory=dict)
+    undo_stack: list = field(default_factory=list)
+
+    # ------------------------------------------------------------ what may run
+    def probe_status(self, pid: str) -> str | None:
+        """Why a probe cannot run now (None when it can)."""
+        from probes.run import missing_needs
+
+        spec = self.kb.probes[pid]
+        if pid in self.records:
+            return "already run"
+        if not self.keys:
+            return "no target"
+        why = missing_needs(spec, _Keys(self.keys))
+        if why:
+            return why
+        runs = self.records.get("runs")
+        if spec.runs_model and runs and runs.get("findings", {}).get("crashed"):
+            return "the model does not run (see probe 'runs')"
+        return None
+
+    def available_probes(self) -> list[str]:
+        return [pid for pid in self.kb.probes if pid in self.kb.symptoms_by_probe and self.probe_status(pid) is None]
+
+    def next_steps(self, questions: bool = False) -> list[engine.Action]:
+        return engine.plan(self.kb, self.observations, self.available_probes(), questions=questions, threshold=self.threshold)
+
+    def beliefs(self) -> list[engine.Belief]:
+        return engine.rank(self.kb, self.observations)
+
+    # ------------------------------------------------------------ evidence in
+    def add_probe_result(self, result: dict) -> None:
+        pid = result["id"]
+        before = dict(self.observations)
+        self.records[pid] = result
+        if result.get("status") == "ok":
+            for sid, obs in engine.judge(self.kb, pid, result.get("findings", {}), result.get("confidence")).items():
+                if sid not in self.answers:  # a person's answer outranks a measurement
+                    self.observations[sid] = obs
+        self.undo_stack.append(("probe", pid, before))
+
+    def answer(self, sid: str, reply, confidence: float = 1.0) -> None:
+        before = dict(self.observations)
+        obs = engine.answer(sid, reply, confidence)
+        self.answers[sid] = obs
+        self.observations[sid] = obs
+        self.undo_stack.append(("answer", sid, before))
+
+    def undo(self) -> str | None:
+        """Take back the last answer or probe result; returns what was undone."""
+        if not self.undo_stack:
+            return None
+        kind, key, before = self.undo_stack.pop()
+        self.observations = before
+        if kind == "answer":
+            self.answers.pop(key, None)
+        else:
+            self.records.pop(key, None)
+        return f"{kind} {key}"
+
+    def skip_unavailable(self) -> None:
+        """Record probes that cannot run for a lasting reason (missing subject keys) as skipped."""
+        from probes.run import missing_needs
+
+        for pid, spec in self.kb.probes.items():
+            if pid in self.records or pid not in self.kb.symptoms_by_probe or not self.keys:
+                continue
+            why = missing_needs(spec, _Keys(self.keys))
+            if why:
+                self.records[pid] = _skipped(pid, why)
+
+
+class _Keys:
+    def __init__(self, keys):
+        self._keys = set(keys)
+
+    def keys(self):
+        return self._keys
+
+
+def _skipped(pid: str, why: str) -> dict:
+    return {"id": pid, "status": "skipped", "seconds": 0.0, "message": why, "findings": {}, "confidence": {}, "details": {}, "notes": []}
+
+
+def run_headless(diag: Diagnosis, runner, *, budget_s: float = 120.0, probe_timeout_s: float = 60.0,
+                 on_event: Callable[[str, dict], None] | None = None, clock=time.monotonic) -> Diagnosis:
+    """Run the probes the engine asks for, best first, within the budget; every probe is recorded."""
+    start = clock()
+    diag.skip_unavailable()
+    emit = on_event or (lambda kind, data: None)
+    while True:
+        steps = diag.next_steps()
+        left = budget_s - (clock() - start)
+        affordable = [a for a in steps if a.cost_s <= left]
+        if not affordable:
+            for a in steps:
+                diag.records[a.id] = _skipped(a.id, f"not enough budget left ({max(left, 0):.1f} s of {budget_s:.0f} s)")
+            break
+        pid = affordable[0].id
+        emit("start", {"probe": pid, "elapsed": clock() - start, "budget": budget_s})
+        result = runner.run(pid, min(probe_timeout_s, left), lambda f, m, pid=pid: emit("progress", {"probe": pid, "fraction": f, "message": m}))
+        diag.add_probe_result(result)
+        emit("done", {"probe": pid, "status": result["status"], "seconds": result["seconds"], "elapsed": clock() - start})
+    for pid in diag.kb.probes:
+        if pid not in diag.records and pid in diag.kb.symptoms_by_probe:
+            diag.records[pid] = _skipped(pid, diag.probe_status(pid) or "not needed: no outcome could change the ranking")
+    return diag

@@ -1,0 +1,111 @@
+"""Reads one KB file as plain data with the line of every key, safely.
+
+libyaml composes the node tree (``CSafeLoader``: fast, no Python objects from tags); we build the
+data ourselves so that we can refuse what a knowledge base never needs and a hostile file uses:
+aliases (billion laughs), custom tags, duplicate keys, non-string keys, files over MAX_BYTES.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from expert.problems import Problem
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # libyaml missing: the pure-Python loader, same behaviour, slower
+    _Loader = yaml.SafeLoader
+
+MAX_BYTES = 2_000_000
+_STD_TAGS = {
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
+}
+
+
+class Located:
+    """Data of one file plus ``line(path)`` for any key path like ('evidence', 1, 'symptom')."""
+
+    def __init__(self, file: str, data, lines: dict):
+        self.file, self.data, self._lines = file, data, lines
+
+    def line(self, path: tuple) -> int:
+        path = tuple(path)
+        while path and path not in self._lines:
+            path = path[:-1]
+        return self._lines.get(path, 1)
+
+
+def read(path: Path, shown: str) -> tuple[Located | None, list[Problem]]:
+    """Parse ``path``; ``shown`` is the name used in messages. Returns (data, problems)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(shown, 0, "", f"cannot read: {exc.strerror}")]
+    if len(raw) > MAX_BYTES:
+        return None, [Problem(shown, 0, "", f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit for one KB file — split it")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(shown, line, "", "not UTF-8 text — save the file as UTF-8")]
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        hint = " — YAML forbids tabs for indentation; use spaces" if "\t" in text else ""
+        return None, [Problem(shown, line, "", f"not valid YAML: {exc.problem or exc}{hint}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(shown, 0, "", f"not valid YAML: {exc}")]
+    if node is None:
+        return None, [Problem(shown, 1, "", "file is empty")]
+    lines: dict = {}
+    problems: list[Problem] = []
+    data = _build(node, (), lines, problems, shown, set())
+    return (None if problems else Located(shown, data, lines)), problems
+
+
+def _build(node, path, lines, problems, shown, seen):
+    lines.setdefault(path, node.start_mark.line + 1)
+    if id(node) in seen:
+        problems.append(Problem(shown, lines[path], _dotted(path), "anchors and aliases are not allowed in a KB file — write the value out"))
+        return None
+    seen.add(id(node))
+    if node.tag not in _STD_TAGS:
+        problems.append(Problem(shown, node.start_mark.line + 1, _dotted(path), f"YAML tag {node.tag!r} is not allowed — a KB file is plain data"))
+        return None
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for knode, vnode in node.value:
+            if knode.tag == "tag:yaml.org,2002:merge":
+                problems.append(Problem(shown, knode.start_mark.line + 1, _dotted(path), "merge keys (<<) are not allowed in a KB file"))
+                continue
+            if not isinstance(knode, yaml.ScalarNode) or knode.tag != "tag:yaml.org,2002:str":
+                problems.append(Problem(shown, knode.start_mark.line + 1, _dotted(path), f"keys must be plain strings, not {knode.value!r}"))
+                continue
+            key = knode.value
+            if key in out:
+                problems.append(Problem(shown, knode.start_mark.line + 1, _dotted(path + (key,)), f"duplicate key {key!r} (first on line {lines[path + (key,)]})"))
+                continue
+            lines[path + (key,)] = knode.start_mark.line + 1
+            out[key] = _build(vnode, path + (key,), lines, problems, shown, seen)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(v, path + (i,), lines, problems, shown, seen) for i, v in enumerate(node.value)]
+    return _SCALARS.construct_object(node, deep=False)
+
+
+_SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used (str, int, float, bool, null)
+
+
+def _dotted(path) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
