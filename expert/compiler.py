@@ -94,7 +94,7 @@ def _validate(model: type[BaseModel], src: Located, prefix: tuple = ()) -> tuple
             loc = tuple(err["loc"])
             full = prefix + loc
             entry = _entry_name(src, full)
-            where = f"{entry} {_dotted(full)}".strip() if entry else _dotted(full)
+            where = f"{entry} {_dotted(loc)}".strip() if entry else _dotted(full)
             if err["type"] == "extra_forbidden":
                 msg = f"unknown key '{loc[-1]}'" + did_you_mean(loc[-1], _fields_at(model, loc))
             elif err["type"] == "missing":
@@ -129,6 +129,12 @@ class _Entry:
     file: str
     line: int
     builtin: bool
+    src: Located | None = None
+    prefix: tuple = ()
+
+    def at(self, *path) -> int:
+        """The line of a field inside this entry, e.g. at('evidence', 1, 'symptom')."""
+        return self.src.line(self.prefix + path) if self.src is not None else self.line
 
 
 @dataclass
@@ -141,6 +147,7 @@ class _Collected:
     patterns: list = field(default_factory=list)
     healthy: list = field(default_factory=list)
     problems: list = field(default_factory=list)
+    broken: set = field(default_factory=set)  # ids of entries that failed validation (no dangling-reference noise)
 
 
 def _kb_files(root: Path) -> list[tuple[Path, str]]:
@@ -192,19 +199,29 @@ def _add_cause(c: _Collected, src: Located, path: Path, builtin: bool) -> None:
     cause, problems = _validate(S.Cause, src)
     c.problems += problems
     if cause is None:
+        c.broken.add(path.stem)
         return
     if path.stem != cause.id:
         c.problems.append(Problem(src.file, src.line(("id",)), f"{cause.id} id", f"a cause file is named after its id: rename the file to {cause.id}.yaml or the id to '{path.stem}'"))
-    _register(c, c.causes, "cause", cause.id, _Entry(cause, src.file, src.line(("id",)), builtin))
+    _register(c, c.causes, "cause", cause.id, _Entry(cause, src.file, src.line(("id",)), builtin, src, ()))
 
 
 def _add_list(c: _Collected, src: Located, model, key: str, builtin: bool) -> None:
-    parsed, problems = _validate(model, src)
-    c.problems += problems
-    if parsed is None:
+    """Validate a list file item by item, so one bad entry does not hide the others."""
+    data = src.data
+    if not isinstance(data, dict) or set(data) != {key} or not isinstance(data[key], list):
+        found = ", ".join(map(str, data)) if isinstance(data, dict) else type(data).__name__
+        c.problems.append(Problem(src.file, 1, "", f"expected a single top-level key '{key}:' holding a list, found {found or 'nothing'}"))
         return
-    for i, item in enumerate(getattr(parsed, key)):
-        entry = _Entry(item, src.file, src.line((key, i)), builtin)
+    item_model = _model_in(model.model_fields[key].annotation)
+    for i, raw in enumerate(data[key]):
+        item, problems = _validate(item_model, src, (key, i))
+        c.problems += problems
+        if item is None:
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                c.broken.add(raw["id"])
+            continue
+        entry = _Entry(item, src.file, src.line((key, i)), builtin, src, (key, i))
         if key == "symptoms":
             _register(c, c.symptoms, "symptom", item.id, entry)
         elif key == "remedies":
@@ -240,12 +257,12 @@ def _check(c: _Collected, probes: dict) -> list[Problem]:
     for sid, e in stages.items():
         for i, nxt in enumerate(e.item.next):
             if nxt not in stages:
-                P.append(Problem(e.file, e.line, f"{sid} next[{i}]", f"unknown stage '{nxt}'" + did_you_mean(nxt, stages)))
+                P.append(Problem(e.file, e.at("next", i), f"{sid} next[{i}]", f"unknown stage '{nxt}'" + did_you_mean(nxt, stages)))
 
     for sid, e in symptoms.items():
         s = e.item
         if s.stage not in stages:
-            P.append(Problem(e.file, e.line, f"{sid} stage", f"unknown stage '{s.stage}'" + did_you_mean(s.stage, stages)))
+            P.append(Problem(e.file, e.at("stage"), f"{sid} stage", f"unknown stage '{s.stage}'" + did_you_mean(s.stage, stages)))
         if s.probe is not None:
             P += _check_judgement(e, sid, s.probe, probes)
 
@@ -253,25 +270,25 @@ def _check(c: _Collected, probes: dict) -> list[Problem]:
     for cid, e in causes.items():
         k = e.item
         if k.stage not in stages:
-            P.append(Problem(e.file, e.line, f"{cid} stage", f"unknown stage '{k.stage}'" + did_you_mean(k.stage, stages)))
+            P.append(Problem(e.file, e.at("stage"), f"{cid} stage", f"unknown stage '{k.stage}'" + did_you_mean(k.stage, stages)))
         seen = set()
         for i, ev in enumerate(k.evidence):
             used.add(ev.symptom)
             if ev.symptom not in symptoms:
-                P.append(Problem(e.file, e.line, f"{cid} evidence[{i}].symptom", f"unknown symptom '{ev.symptom}'" + did_you_mean(ev.symptom, symptoms)))
+                P.append(Problem(e.file, e.at("evidence", i, "symptom"), f"{cid} evidence[{i}].symptom", f"unknown symptom '{ev.symptom}'" + did_you_mean(ev.symptom, symptoms)))
             if ev.symptom in seen:
-                P.append(Problem(e.file, e.line, f"{cid} evidence[{i}].symptom", f"symptom '{ev.symptom}' is listed twice for this cause"))
+                P.append(Problem(e.file, e.at("evidence", i, "symptom"), f"{cid} evidence[{i}].symptom", f"symptom '{ev.symptom}' is listed twice for this cause"))
             seen.add(ev.symptom)
         if not k.remedies:
-            P.append(Problem(e.file, e.line, f"{cid} remedies", "a cause needs at least one remedy"))
+            P.append(Problem(e.file, e.at("remedies"), f"{cid} remedies", "a cause needs at least one remedy"))
         for i, rid in enumerate(k.remedies):
             if rid not in remedies:
-                P.append(Problem(e.file, e.line, f"{cid} remedies[{i}]", f"unknown remedy '{rid}'" + did_you_mean(rid, remedies)))
+                P.append(Problem(e.file, e.at("remedies", i), f"{cid} remedies[{i}]", f"unknown remedy '{rid}'" + did_you_mean(rid, remedies)))
         for group in ("ranks_top", "stays_below", "todo"):
             for j, case in enumerate(getattr(k.cases, group)):
                 for sym in case.observations:
                     if sym not in symptoms:
-                        P.append(Problem(e.file, e.line, f"{cid} cases.{group}[{j}].observations", f"unknown symptom '{sym}'" + did_you_mean(sym, symptoms)))
+                        P.append(Problem(e.file, e.at("cases", group, j, "observations", sym), f"{cid} cases.{group}[{j}].observations", f"unknown symptom '{sym}'" + did_you_mean(sym, symptoms)))
 
     for e in c.evidence:
         ev = e.item
@@ -287,14 +304,14 @@ def _check(c: _Collected, probes: dict) -> list[Problem]:
                 P.append(Problem(e.file, e.line, f"{e.item.name} observations", f"unknown symptom '{sym}'" + did_you_mean(sym, symptoms)))
 
     for sid, e in symptoms.items():
-        if sid not in used:
+        if sid not in used and not c.broken:  # a broken cause file may be the one that uses it
             P.append(Problem(e.file, e.line, sid, "symptom is not evidence for any cause — link it from a cause's evidence or remove it"))
 
     # the workflow must be a DAG
     flow = nx.DiGraph((a, b) for a, e in stages.items() for b in e.item.next if b in stages)
     for cycle in nx.simple_cycles(flow):
         e = stages[cycle[0]]
-        P.append(Problem(e.file, e.line, f"{cycle[0]} next", "workflow cycle: " + " -> ".join(cycle + [cycle[0]])))
+        P.append(Problem(e.file, e.at("next"), f"{cycle[0]} next", "workflow cycle: " + " -> ".join(cycle + [cycle[0]])))
         break
 
     # two causes that no evidence can tell apart
@@ -309,23 +326,29 @@ def _check(c: _Collected, probes: dict) -> list[Problem]:
     return P
 
 
+def _about_broken(p: Problem, broken: set) -> bool:
+    """A reference problem caused by an entry that was already reported invalid."""
+    return any(f"unknown symptom '{b}'" in p.message or f"unknown remedy '{b}'" in p.message or f"unknown stage '{b}'" in p.message
+               or f"unknown cause '{b}'" in p.message for b in broken)
+
+
 def _check_judgement(e: _Entry, sid: str, j: S.Judgement, probes: dict) -> list[Problem]:
     where = f"{sid} probe"
     spec = probes.get(j.probe)
     if spec is None:
-        return [Problem(e.file, e.line, f"{where}.probe", f"no probe '{j.probe}' is declared" + did_you_mean(j.probe, probes))]
+        return [Problem(e.file, e.at("probe", "probe"), f"{where}.probe", f"no probe '{j.probe}' is declared" + did_you_mean(j.probe, probes))]
     f = spec.finding(j.finding)
     if f is None:
-        return [Problem(e.file, e.line, f"{where}.finding", f"probe '{j.probe}' declares no finding '{j.finding}'" + did_you_mean(j.finding, [x.name for x in spec.findings]))]
+        return [Problem(e.file, e.at("probe", "finding"), f"{where}.finding", f"probe '{j.probe}' declares no finding '{j.finding}'" + did_you_mean(j.finding, [x.name for x in spec.findings]))]
     numeric = j.above is not None or j.below is not None
     if numeric and f.kind != "number":
-        return [Problem(e.file, e.line, where, f"above/below need a number, but '{j.probe}.{j.finding}' is a {f.kind}")]
+        return [Problem(e.file, e.at("probe"), where, f"above/below need a number, but '{j.probe}.{j.finding}' is a {f.kind}")]
     if j.is_ is not None and f.kind != "bool":
-        return [Problem(e.file, e.line, where, f"'is' needs a bool, but '{j.probe}.{j.finding}' is a {f.kind}")]
+        return [Problem(e.file, e.at("probe"), where, f"'is' needs a bool, but '{j.probe}.{j.finding}' is a {f.kind}")]
     if f.kind == "category":
         for v in [j.equals] if j.equals is not None else (j.in_ or []):
             if v not in f.values:
-                return [Problem(e.file, e.line, where, f"'{j.probe}.{j.finding}' is never '{v}'" + did_you_mean(v, f.values))]
+                return [Problem(e.file, e.at("probe"), where, f"'{j.probe}.{j.finding}' is never '{v}'" + did_you_mean(v, f.values))]
     return []
 
 
@@ -378,17 +401,18 @@ def _build(c: _Collected, probes: dict) -> KnowledgeBase:
     )
 
 
-def compile_kb(extra_dirs=(), *, builtin: bool = True, probes: dict | None = None) -> KnowledgeBase:
-    """Compile the built-in KB (unless ``builtin=False``) plus ``extra_dirs``; raise KBError listing every problem."""
+def compile_kb(extra_dirs=(), *, builtin: bool = True, probes: dict | None = None, builtin_dir: Path | None = None) -> KnowledgeBase:
+    """Compile the built-in KB (unless ``builtin=False``) plus ``extra_dirs``; raise KBError listing every problem.
+
+    ``builtin_dir`` stands in for the built-in KB (tests use a small fixture)."""
     if probes is None:
         from probes.registry import catalog
 
         probes = catalog()
-    dirs = [(BUILTIN_KB, "kb", True)] if builtin else []
+    dirs = [(Path(builtin_dir or BUILTIN_KB), "kb", True)] if builtin else []
     dirs += [(Path(d), str(d).rstrip("/"), False) for d in extra_dirs]
     c = _collect(dirs)
-    if not c.problems:
-        c.problems += _check(c, probes)
+    c.problems += [p for p in _check(c, probes) if not _about_broken(p, c.broken)]
     if c.problems:
         raise KBError(c.problems)
     return _build(c, probes)

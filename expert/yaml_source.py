@@ -72,10 +72,12 @@ def read(path: Path, shown: str) -> tuple[Located | None, list[Problem]]:
 
 
 def _build(node, path, lines, problems, shown, seen):
-    lines.setdefault(path, node.start_mark.line + 1)
-    if id(node) in seen:
-        problems.append(Problem(shown, lines[path], _dotted(path), "anchors and aliases are not allowed in a KB file — write the value out"))
+    if id(node) in seen:  # an alias: report the first one of the file, never expand it (billion laughs)
+        if not any(p.message.startswith("anchors and aliases") for p in problems):
+            line = lines.get(path) or lines.get(path[:-1], 1)
+            problems.append(Problem(shown, line, _dotted(path), "anchors and aliases are not allowed in a KB file — write the value out"))
         return None
+    lines.setdefault(path, node.start_mark.line + 1)
     seen.add(id(node))
     if node.tag not in _STD_TAGS:
         problems.append(Problem(shown, node.start_mark.line + 1, _dotted(path), f"YAML tag {node.tag!r} is not allowed — a KB file is plain data"))
