@@ -310,6 +310,8 @@ def _check(c: _Collected, probes: dict) -> list[Problem]:
     # the workflow must be a DAG
     flow = nx.DiGraph((a, b) for a, e in stages.items() for b in e.item.next if b in stages)
     for cycle in nx.simple_cycles(flow):
+        first = cycle.index(min(cycle))
+        cycle = cycle[first:] + cycle[:first]  # start at the smallest id: the same message every run
         e = stages[cycle[0]]
         P.append(Problem(e.file, e.at("next"), f"{cycle[0]} next", "workflow cycle: " + " -> ".join(cycle + [cycle[0]])))
         break

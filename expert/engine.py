@@ -152,23 +152,33 @@ def _reach(kb: KnowledgeBase, symptoms: Iterable[str]) -> tuple[dict[str, float]
     return up, down
 
 
+class _Frame:
+    """The current top cause, its runner-up and the threshold's log-odds: what could_change compares with."""
+
+    def __init__(self, lo: dict[str, float], threshold: float):
+        self.lo, self.t = lo, logit(threshold)
+        order = sorted(lo, key=lambda c: (-lo[c], c))[:2]
+        self.top = order[0] if order else None
+        self.second = lo[order[1]] if len(order) > 1 else -math.inf
+
+    def could_change(self, up: dict[str, float], down: dict[str, float]) -> bool:
+        lo, t, top = self.lo, self.t, self.top
+        for cid in up.keys() | down.keys():  # only the causes these symptoms touch can cross the threshold
+            now = lo[cid]
+            if now < t <= now + up.get(cid, 0.0) or now + down.get(cid, 0.0) < t <= now:
+                return True
+        if top is None:
+            return False
+        top_low = lo[top] + down.get(top, 0.0)
+        if top_low < lo[top] and self.second > top_low:  # the top can fall below the runner-up
+            return True
+        return any(cid != top and gain > 0 and lo[cid] + gain > top_low for cid, gain in up.items())
+
+
 def could_change(kb: KnowledgeBase, lo: dict[str, float], symptoms: Iterable[str], threshold: float) -> bool:
     """Whether some outcome of these symptoms could change the top cause or a verdict side."""
-    symptoms = list(symptoms)
     up, down = _reach(kb, symptoms)
-    if not up and not down:
-        return False
-    t = logit(threshold)
-    top = min(lo, key=lambda c: (-lo[c], c))
-    top_low = lo[top] + down.get(top, 0.0)
-    for cid, now in lo.items():
-        hi, low = now + up.get(cid, 0.0), now + down.get(cid, 0.0)
-        if (now < t <= hi) or (low < t <= now):
-            return True
-        touched = up.get(cid, 0.0) > 0 or down.get(top, 0.0) < 0
-        if cid != top and touched and hi > top_low:
-            return True
-    return False
+    return _Frame(lo, threshold).could_change(up, down)
 
 
 def plan(
@@ -186,12 +196,13 @@ def plan(
     questions: also offer questions for unknown symptoms no available probe answers.
     """
     lo = log_odds(kb, observations)
+    frame = _Frame(lo, threshold)
     probes = list(probes)
     answered_by_probe = {s for p in probes for s in kb.symptoms_by_probe.get(p, ())}
     actions = []
     for pid in probes:
         open_ = [s for s in kb.symptoms_by_probe.get(pid, ()) if s not in observations]
-        if not open_ or not could_change(kb, lo, open_, threshold):
+        if not open_ or not frame.could_change(*_reach(kb, open_)):
             continue
         cost = (probe_costs or {}).get(pid, kb.probes[pid].cost_s)
         gain = sum(_eig(kb, s, lo) for s in open_)
@@ -200,7 +211,7 @@ def plan(
         for sid, sym in kb.symptoms.items():
             if sym.question is None or sid in observations or sid in answered_by_probe:
                 continue
-            if not could_change(kb, lo, [sid], threshold):
+            if not frame.could_change(*_reach(kb, (sid,))):
                 continue
             gain = _eig(kb, sid, lo)
             actions.append(Action("question", sid, sym.question_cost_s, (gain + 1e-9) / sym.question_cost_s, (sid,)))

@@ -13,8 +13,15 @@ import yaml
 from expert.problems import Problem
 
 try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # libyaml missing: the pure-Python loader, same behaviour, slower
+    from yaml.cyaml import CParser
+
+    class _Loader(CParser, yaml.resolver.BaseResolver):
+        """libyaml's parser and composer with no implicit typing: plain scalars are typed by ``_plain``."""
+
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            yaml.resolver.BaseResolver.__init__(self)
+except ImportError:  # no libyaml: the pure-Python loader (its resolver types plain scalars; slower)
     _Loader = yaml.SafeLoader
 
 MAX_BYTES = 2_000_000
@@ -100,10 +107,34 @@ def _build(node, path, lines, problems, shown, seen):
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(v, path + (i,), lines, problems, shown, seen) for i, v in enumerate(node.value)]
-    return _SCALARS.construct_object(node, deep=False)
+    return _plain(node.value) if node.style is None and node.tag == _STR else _typed(node)
 
 
-_SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used (str, int, float, bool, null)
+_STR = "tag:yaml.org,2002:str"
+_WORDS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False, "null": None, "~": None, "": None}
+_SCALARS = yaml.SafeLoader("")  # its constructors type explicitly tagged scalars (!!int, !!float, ...)
+
+
+def _plain(text: str):
+    """YAML 1.1 implicit typing of a plain scalar, for the cases a KB uses: bool, null, int, float."""
+    low = text.lower()
+    if low in _WORDS:
+        return _WORDS[low]
+    c = text[0]
+    if c.isdigit() or c in "-+.":
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            return float(text)
+        except ValueError:
+            return {".inf": float("inf"), "-.inf": float("-inf"), "+.inf": float("inf"), ".nan": float("nan")}.get(low, text)
+    return text
+
+
+def _typed(node):
+    return node.value if node.tag == _STR else _SCALARS.construct_object(node, deep=False)
 
 
 def _dotted(path) -> str:
