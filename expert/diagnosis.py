@@ -60,14 +60,25 @@ def record_result(path: str) -> dict:
             "confidence": m.confidence, "details": m.details, "notes": list(m.notes)}
 
 
+def _select(kb, probes, skip) -> set[str] | None:
+    for pid in [*(probes or ()), *skip]:
+        if pid not in kb.probes:
+            raise TargetError(f"--probes {pid}: no such probe{did_you_mean(pid, kb.probes)}")
+    if probes is None and not skip:
+        return None
+    return set(probes if probes is not None else kb.probes) - set(skip)
+
+
 def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = 0.5, kb_dirs=(), answers: str | None = None,
              record: str | None = None, memory_budget_mb: float | None = None, probe_timeout: float = 60.0,
-             use_cache: bool = True, on_event=None, kb=None) -> Report:
+             use_cache: bool = True, on_event=None, kb=None, probes=None, skip_probes=()) -> Report:
     """Diagnose a target spec (``file.py[:fn]``, ``module:fn``), a Subject or a subject dict.
 
-    Raises TargetError (unusable target or answers) and KBError (invalid knowledge base).
+    probes / skip_probes: run only these probe ids / never these.
+    Raises TargetError (unusable target, answers or probe names) and KBError (invalid knowledge base).
     """
     kb = kb or load_kb(kb_dirs, use_cache=use_cache)
+    selected = _select(kb, probes, skip_probes)
     patterns = [(p.kind, p.regex) for p in kb.patterns]
     runner = None
     if target is None:
@@ -81,7 +92,7 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
 
         runner = InProcessRunner(to_subject(target, "subject"), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb)
         meta_target = "<subject>"
-    diag = Diagnosis(kb, threshold=fail_on)
+    diag = Diagnosis(kb, threshold=fail_on, selected=selected)
     try:
         if answers:
             for sid, obs in read_answers(answers, kb).items():

@@ -24,6 +24,7 @@ class Diagnosis:
     records: dict[str, dict] = field(default_factory=dict)  # probe id -> result dict, in run order
     answers: dict[str, Observation] = field(default_factory=dict)
     undo_stack: list = field(default_factory=list)
+    selected: set[str] | None = None  # probes the user allowed (--probes / --skip-probes); None: all
 
     # ------------------------------------------------------------ what may run
     def probe_status(self, pid: str) -> str | None:
@@ -33,6 +34,8 @@ class Diagnosis:
         spec = self.kb.probes[pid]
         if pid in self.records:
             return "already run"
+        if self.selected is not None and pid not in self.selected:
+            return "not selected (--probes / --skip-probes)"
         if not self.keys:
             return "no target"
         why = missing_needs(spec, _Keys(self.keys))

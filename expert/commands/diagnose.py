@@ -25,8 +25,14 @@ def add_parser(sub) -> None:
     p.add_argument("--answers", metavar="FILE.yaml", help="answers to questions no probe can answer: symptom: yes|no|unknown")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--memory-budget", type=float, metavar="MB", help="memory budget for the memory probe (default: the device's)")
+    p.add_argument("--probes", metavar="ID,ID", type=_ids, help="run only these probes")
+    p.add_argument("--skip-probes", metavar="ID,ID", type=_ids, default=[], help="never run these probes")
     p.add_argument("--no-cache", action="store_true", help="compile the KB afresh")
     p.set_defaults(run=run)
+
+
+def _ids(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
 
 
 def _target(args) -> str | None:
@@ -59,7 +65,8 @@ def run(args) -> int:
         with _progress(args) as on_event:
             report = diagnose(target, budget=args.budget, seed=args.seed, fail_on=args.fail_on, kb_dirs=[*pyproject_kb_dirs(), *args.kb],
                               answers=args.answers, record=args.record, memory_budget_mb=args.memory_budget,
-                              probe_timeout=args.probe_timeout, use_cache=not args.no_cache, on_event=on_event)
+                              probe_timeout=args.probe_timeout, use_cache=not args.no_cache, on_event=on_event,
+                              probes=args.probes, skip_probes=args.skip_probes)
     except TargetError as exc:
         print(f"dldoctor: {exc}", file=sys.stderr)
         return ExitCode.UNUSABLE

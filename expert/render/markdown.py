@@ -13,6 +13,8 @@ def render(report: Report, shown: int = 8) -> str:
     out += ["| # | cause | belief | |", "|---:|---|---|---:|"]
     for i, c in enumerate(report.causes[:shown], 1):
         out.append(f"| {i} | {c.title} (`{c.id}`) | `{bar(c.score, 16)}` | {c.score:.2f} |")
+    if not report.problems() and report.causes:
+        out += ["", f"No cause reached the threshold ({report.threshold:g}); the highest is `{report.causes[0].id}` at {report.causes[0].score:.2f}."]
     for c in report.problems()[:3]:
         out += ["", f"### {c.title} — {c.score:.2f}", "", c.summary, "", "**Evidence**", ""]
         for e in c.evidence[:6]:

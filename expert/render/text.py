@@ -39,6 +39,9 @@ def renderable(report: Report, shown: int = SHOWN):
         color = "red" if c.score >= report.threshold else ("yellow" if c.score >= report.threshold / 2 else "dim")
         table.add_row(str(i), f"{c.title} [dim]({c.id})[/]", Text(bar(c.score), style=color), f"{c.score:.2f}")
     parts.append(table)
+    if not report.problems() and report.causes:
+        top = report.causes[0]
+        parts.append(Text(f"No cause reached the threshold ({report.threshold:g}); the highest is {top.id} at {top.score:.2f}.", style="green"))
     for c in report.problems()[:3]:
         lines = Text()
         lines.append(c.summary + "\n", style="italic")
