@@ -71,11 +71,13 @@ def _select(kb, probes, skip) -> set[str] | None:
 
 def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = 0.5, kb_dirs=(), answers: str | None = None,
              record: str | None = None, memory_budget_mb: float | None = None, probe_timeout: float = 60.0,
-             use_cache: bool = True, on_event=None, kb=None, probes=None, skip_probes=()) -> Report:
+             use_cache: bool = True, on_event=None, kb=None, probes=None, skip_probes=(),
+             memory_limit_mb="default") -> Report:
     """Diagnose a target spec (``file.py[:fn]``, ``module:fn``), a Subject or a subject dict.
 
     probes / skip_probes: run only these probe ids / never these.
     Raises TargetError (unusable target, answers or probe names) and KBError (invalid knowledge base).
+    memory_limit_mb: the cap on a target's worker process (default: half the machine's memory, at most 16 GiB).
     """
     kb = kb or load_kb(kb_dirs, use_cache=use_cache)
     selected = _select(kb, probes, skip_probes)
@@ -85,7 +87,8 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
         keys: set[str] = set()
         meta_target = None
     elif isinstance(target, (str, Path)):
-        runner = WorkerRunner(str(target), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb)
+        runner = WorkerRunner(str(target), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb,
+                              memory_limit_mb=memory_limit_mb)
         meta_target = str(target)
     else:
         from expert.target import to_subject

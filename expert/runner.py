@@ -3,6 +3,13 @@
 Both runners answer ``load() -> subject keys`` and ``run(probe_id, timeout_s, on_progress) -> dict``
 (the plain dict of ``probes.run.run_probe``); a probe that raises, overruns its time or kills its
 process comes back as ``status: failed`` with the reason, and the next probe gets a fresh worker.
+
+``WorkerRunner``: one child process per target (``python -m expert.worker``), started once and
+restarted only after a probe killed it or ran past its time (the whole process group is killed: the
+user's DataLoader workers too).  Its memory is capped (``DLDOCTOR_MEMORY_LIMIT_MB``).  Ctrl-C in the
+parent kills the worker at once; the worker runs in its own session so the terminal's SIGINT never
+reaches the user's code.  ``InProcessRunner``: live objects cannot cross a process boundary, so a
+watchdog (SIGALRM, main thread only) interrupts a probe that overruns its time.
 """
 from __future__ import annotations
 
@@ -31,7 +38,8 @@ def default_memory_limit_mb() -> float | None:
         return None
 
 
-def _failed(probe_id: str, message: str, seconds: float) -> dict:
+def failed(probe_id: str, message: str, seconds: float) -> dict:
+    """A probe result for a probe that did not come back."""
     return {"id": probe_id, "status": "failed", "seconds": round(seconds, 3), "message": message,
             "findings": {}, "confidence": {}, "details": {}, "notes": []}
 
@@ -39,25 +47,34 @@ def _failed(probe_id: str, message: str, seconds: float) -> dict:
 class WorkerRunner:
     """Runs probes for a target spec in a child process (``python -m expert.worker``)."""
 
-    def __init__(self, target: str, *, seed: int = 0, patterns=(), memory_budget_mb=None, memory_limit_mb="default"):
+    def __init__(self, target: str, *, seed: int = 0, patterns=(), memory_budget_mb=None, memory_limit_mb="default",
+                 load_timeout_s: float = 120.0):
         self.target, self.seed, self.patterns = target, seed, [list(p) for p in patterns]
         self.memory_budget_mb = memory_budget_mb
         self.memory_limit_mb = default_memory_limit_mb() if memory_limit_mb == "default" else memory_limit_mb
+        self.load_timeout_s = load_timeout_s
         self.proc: subprocess.Popen | None = None
         self.lines: queue.Queue = queue.Queue()
         self.keys: set[str] = set()
         self.log = tempfile.TemporaryFile(mode="w+b")
-        self.load_seconds = 0.0
+        self.load_seconds = 0.0  # start + import + the target's function, last (re)start
+        self.starts = 0
+        self._cancelled = False
 
     # -- process management
     def _start(self) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([_ROOT, os.getcwd(), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         env["PYTHONUNBUFFERED"] = "1"
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ beside the user's files
         if self.memory_limit_mb:
             env["DLDOCTOR_MEMORY_LIMIT_MB"] = str(int(self.memory_limit_mb))
+        else:
+            env.pop("DLDOCTOR_MEMORY_LIMIT_MB", None)
         self.proc = subprocess.Popen([sys.executable, "-m", "expert.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, env=env, start_new_session=True)
+        self.starts += 1
+        self._cancelled = False
         self.lines = queue.Queue()
         out = self.proc.stdout
 
@@ -72,19 +89,23 @@ class WorkerRunner:
         self.proc.stdin.write((json.dumps(obj) + "\n").encode())
         self.proc.stdin.flush()
 
-    def _recv(self, deadline: float, on_progress=None):
+    def _recv(self, deadline: float, on_progress=None, lines=None):
         """The next reply; None when the worker died; TimeoutError at the deadline."""
+        lines = lines or self.lines
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError
             try:
-                raw = self.lines.get(timeout=min(left, 0.5))
+                raw = lines.get(timeout=min(left, 0.5))
             except queue.Empty:
                 continue
             if raw is None:
                 return None
-            msg = json.loads(raw)
+            try:
+                msg = json.loads(raw)
+            except ValueError:
+                continue
             if "progress" in msg:
                 if on_progress:
                     on_progress(msg["progress"], msg.get("message", ""))
@@ -92,24 +113,35 @@ class WorkerRunner:
             return msg
 
     def _kill(self) -> None:
-        if self.proc is None:
+        proc, self.proc = self.proc, None
+        if proc is None:
             return
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)  # the worker leads its own group: its children go too
         except (ProcessLookupError, PermissionError, OSError):
             pass
         try:
-            self.proc.wait(timeout=5)
+            proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        self.proc = None
 
-    def _death(self) -> str:
-        code = self.proc.wait(timeout=5) if self.proc else None
+    def cancel(self) -> None:
+        """Stop the probe in flight (from another thread): the worker is killed, the probe comes back failed."""
+        self._cancelled = True
+        self._kill()
+
+    def _death(self, proc) -> str:
+        try:
+            code = proc.wait(timeout=5) if proc is not None else None
+        except subprocess.TimeoutExpired:
+            code = None
         tail = self.stderr_tail()
-        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
-        if code == -signal.SIGKILL:
-            how += " (out of memory?)"
+        if code is None:
+            how = "was stopped"
+        elif code < 0:
+            how = f"was killed by signal {-code}" + (" (out of memory?)" if code == -signal.SIGKILL else "")
+        else:
+            how = f"exited with code {code}"
         return f"the worker process {how}" + (f"; last output: {tail}" if tail else "")
 
     def stderr_tail(self, n: int = 1) -> str:
@@ -120,18 +152,27 @@ class WorkerRunner:
         return " | ".join(lines[-n:])[:300]
 
     # -- the runner API
-    def load(self, timeout_s: float = 120.0) -> set[str]:
+    def load(self, timeout_s: float | None = None) -> set[str]:
+        timeout_s = self.load_timeout_s if timeout_s is None else timeout_s
         t0 = time.monotonic()
-        self._start()
-        self._send({"op": "load", "target": self.target, "seed": self.seed, "patterns": self.patterns,
-                    "memory_budget_mb": self.memory_budget_mb})
         try:
+            self._start()
+            proc = self.proc
+            self._send({"op": "load", "target": self.target, "seed": self.seed, "patterns": self.patterns,
+                        "memory_budget_mb": self.memory_budget_mb})
             msg = self._recv(time.monotonic() + timeout_s)
         except TimeoutError:
             self._kill()
             raise TargetError(f"{self.target}: loading it did not finish within {timeout_s:.0f} s") from None
+        except (BrokenPipeError, OSError):
+            msg, proc = None, self.proc
+        except BaseException:  # Ctrl-C while loading: no worker left behind
+            self._kill()
+            raise
         if msg is None:
-            raise TargetError(f"{self.target}: loading it killed the process ({self._death()})")
+            why = self._death(proc)
+            self._kill()
+            raise TargetError(f"{self.target}: loading it ended the process ({why})")
         if not msg.get("ok"):
             self._kill()
             raise TargetError(msg["error"])
@@ -142,38 +183,76 @@ class WorkerRunner:
     def run(self, probe_id: str, timeout_s: float, on_progress=None) -> dict:
         t0 = time.monotonic()
         if self.proc is None or self.proc.poll() is not None:
+            self._kill()
             try:
                 self.load()
             except TargetError as exc:
-                return _failed(probe_id, f"could not restart the worker: {exc}", time.monotonic() - t0)
+                return failed(probe_id, f"could not restart the worker: {exc}", time.monotonic() - t0)
         timeout_s = max(timeout_s - (time.monotonic() - t0), 1.0)
+        proc, lines = self.proc, self.lines
         try:
             self._send({"op": "probe", "id": probe_id, "timeout_s": timeout_s})
-            msg = self._recv(time.monotonic() + timeout_s, on_progress)
+            msg = self._recv(time.monotonic() + timeout_s, on_progress, lines)
         except TimeoutError:
             self._kill()
-            return _failed(probe_id, f"timed out after {timeout_s:.1f} s (the worker was stopped)", time.monotonic() - t0)
-        except (BrokenPipeError, OSError):
+            return self._lost(probe_id, f"timed out after {timeout_s:.1f} s (the worker was stopped)", t0)
+        except (BrokenPipeError, OSError, AttributeError):  # AttributeError: cancelled (self.proc gone) before the send
             msg = None
+        except BaseException:  # Ctrl-C: stop the user's code now, leave no process behind
+            self._kill()
+            raise
         if msg is None:
-            why = self._death()
-            self.proc = None
-            return _failed(probe_id, why, time.monotonic() - t0)
+            if self._cancelled:
+                self._kill()
+                return failed(probe_id, "cancelled", time.monotonic() - t0)
+            why = self._death(proc)
+            self._kill()
+            return self._lost(probe_id, why, t0)
         return msg["result"]
 
+    def _lost(self, probe_id: str, why: str, t0: float) -> dict:
+        """A probe that did not come back.  For probe 'runs' that is itself the answer to its question
+        (does the model run?): the result stays failed but carries the crash as its findings."""
+        out = failed(probe_id, why, time.monotonic() - t0)
+        if probe_id == "runs":
+            from probes.runs import classify
+
+            out["findings"] = {"crashed": True, "failure_kind": classify(why, self.patterns), "failure_stage": None,
+                               "failure_module": None, "loss_finite": None}
+            out["notes"] = [f"one forward and backward pass on one batch did not come back: {why}"]
+        return out
+
+    def ping(self) -> float:
+        """Seconds for one empty request/reply (the protocol's own overhead); the worker must be loaded."""
+        t0 = time.perf_counter()
+        self._send({"op": "ping"})
+        self._recv(time.monotonic() + 30)
+        return time.perf_counter() - t0
+
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
             try:
                 self._send({"op": "exit"})
-                self.proc.wait(timeout=3)
+                proc.wait(timeout=3)
             except (OSError, subprocess.TimeoutExpired, ValueError):
                 pass
         self._kill()
         self.log.close()
 
 
+class ProbeTimeout(BaseException):
+    """Raised inside a probe by the in-process watchdog (a BaseException: the user's ``except Exception``
+    cannot swallow it)."""
+
+
 class InProcessRunner:
-    """Runs probes on a live Subject in this process (the Python API); objects are restored after each."""
+    """Runs probes on a live Subject in this process (the Python API); objects are restored after each.
+
+    A probe that overruns ``timeout_s`` is interrupted by SIGALRM when this runs on the main thread
+    (Python code and sleeps stop at once; one long torch operation is waited for), and comes back
+    failed.  Off the main thread, the probe's own ``ctx.deadline`` is the only limit.
+    """
 
     def __init__(self, subject, *, seed: int = 0, patterns=(), memory_budget_mb=None):
         from probes.context import ProbeContext
@@ -190,7 +269,44 @@ class InProcessRunner:
 
         self.ctx.deadline = time.monotonic() + timeout_s
         self.ctx.on_progress = on_progress
-        return run_probe(probe_id, self.subject, self.ctx)
+        t0 = time.monotonic()
+        try:
+            with _watchdog(timeout_s):
+                return run_probe(probe_id, self.subject, self.ctx)
+        except ProbeTimeout:  # the alarm came after the probe was restored, before run_probe returned
+            return failed(probe_id, f"timed out after {timeout_s:.1f} s", time.monotonic() - t0)
 
     def close(self) -> None:
         pass
+
+
+class _watchdog:
+    """SIGALRM after ``seconds`` raises ProbeTimeout in the main thread, except while the user's objects
+    are being restored (that must finish)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.armed = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+                      and 0 < seconds < 1e6)
+
+    def _fire(self, signum, frame) -> None:
+        from probes.snapshot import State
+
+        f = frame
+        while f is not None:
+            if f.f_code is State.restore.__code__:
+                return
+            f = f.f_back
+        raise ProbeTimeout(f"the probe ran past its {self.seconds:.1f} s limit")
+
+    def __enter__(self):
+        if self.armed:
+            self.previous = signal.signal(signal.SIGALRM, self._fire)
+            signal.setitimer(signal.ITIMER_REAL, max(self.seconds, 0.01))
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if self.previous is None else self.previous)
+        return False

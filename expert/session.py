@@ -60,7 +60,7 @@ class Diagnosis:
         pid = result["id"]
         before = dict(self.observations)
         self.records[pid] = result
-        if result.get("status") == "ok":
+        if result.get("status") == "ok" or result.get("findings"):  # a failed probe may carry what it established
             for sid, obs in engine.judge(self.kb, pid, result.get("findings", {}), result.get("confidence")).items():
                 if sid not in self.answers:  # a person's answer outranks a measurement
                     self.observations[sid] = obs

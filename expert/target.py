@@ -11,10 +11,15 @@ import importlib.util
 import inspect
 import os
 import sys
+import sysconfig
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
 from expert.subject import REQUIRED, Subject
+
+_OURS = str(Path(__file__).resolve().parent) + os.sep
+_LIBRARIES = {sysconfig.get_paths()[k] + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib")}
 
 
 class TargetError(Exception):
@@ -29,15 +34,28 @@ def split_spec(spec: str) -> tuple[str, str]:
     return spec, "subject"
 
 
-def _user_frame(exc: BaseException, user_file: str | None) -> str:
+def _user_frame(exc: BaseException, folder: str | None) -> str:
+    """`` (at file:line)`` for the last frame of the user's code in the traceback: a file under the
+    target's folder, else the last frame outside dldoctor, the standard library and installed packages."""
     frames = traceback.extract_tb(exc.__traceback__)
-    mine = [f for f in frames if user_file and os.path.abspath(f.filename) == user_file] or [
-        f for f in frames if "/expert/" not in f.filename and "importlib" not in f.filename
-    ]
+
+    def theirs(f) -> bool:
+        path = os.path.abspath(f.filename)
+        return not (path.startswith(_OURS) or f.filename.startswith("<") or "importlib" in path
+                    or any(path.startswith(p) for p in _LIBRARIES) or "-packages" + os.sep in path)
+
+    mine = [f for f in frames if folder and os.path.abspath(f.filename).startswith(folder + os.sep)
+            and not os.path.abspath(f.filename).startswith(_OURS)]
+    mine = mine or [f for f in frames if theirs(f)]
     if not mine:
         return ""
     f = mine[-1]
-    return f" (at {os.path.relpath(f.filename)}:{f.lineno})"
+    return f" (at {_shown(f.filename)}:{f.lineno})"
+
+
+def _shown(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel.startswith(".." + os.sep + "..") else rel
 
 
 def _reason(exc: BaseException) -> str:
@@ -59,11 +77,13 @@ def _import_file(path: Path, spec: str):
         sys.modules[name] = module
         mod_spec.loader.exec_module(module)
     except SyntaxError as exc:
-        raise TargetError(f"{spec}: syntax error at line {exc.lineno}: {exc.msg}") from None
+        other = exc.filename and os.path.abspath(exc.filename) != str(path.resolve())
+        where = f" in {_shown(exc.filename)}" if other else ""
+        raise TargetError(f"{spec}: syntax error{where} at line {exc.lineno}: {exc.msg}") from None
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
-        raise TargetError(f"{spec}: importing it raised {_reason(exc)}{_user_frame(exc, str(path.resolve()))}") from None
+        raise TargetError(f"{spec}: importing it raised {_reason(exc)}{_user_frame(exc, folder)}") from None
     finally:
         if sys.path and sys.path[0] == folder:
             sys.path.pop(0)
@@ -78,7 +98,7 @@ def _import_module(name: str, spec: str):
             raise TargetError(f"{spec}: no file or module named '{name}'") from None
         raise TargetError(f"{spec}: importing it raised {_reason(exc)}{_user_frame(exc, None)}") from None
     except SyntaxError as exc:
-        raise TargetError(f"{spec}: syntax error in {exc.filename} at line {exc.lineno}: {exc.msg}") from None
+        raise TargetError(f"{spec}: syntax error in {_shown(exc.filename)} at line {exc.lineno}: {exc.msg}") from None
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -118,7 +138,9 @@ def load(spec: str) -> Subject:
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
-        raise TargetError(f"{spec}: {func_name}() raised {_reason(exc)}{_user_frame(exc, str(path.resolve()) if path.exists() else None)}") from None
+        raise TargetError(f"{spec}: {func_name}() raised {_reason(exc)}{_user_frame(exc, base_dir)}") from None
+    if not isinstance(value, (dict, Subject)):
+        raise TargetError(f"{spec}: {func_name}() returned {type(value).__name__}; it must return a dict or a Subject")
     return to_subject(value, spec, base_dir)
 
 
@@ -146,6 +168,10 @@ def check(subject: Subject, spec: str) -> None:
     missing = [k for k in REQUIRED if getattr(subject, k) is None]
     if missing:
         raise TargetError(f"{spec}: required key '{missing[0]}' is missing")
+    for key in ("model", "loss_fn"):
+        v = getattr(subject, key)
+        if isinstance(v, type) and issubclass(v, torch.nn.Module):
+            raise TargetError(f"{spec}: '{key}' is the class {v.__name__}, not an instance — write {v.__name__}(...)")
     if not isinstance(subject.model, torch.nn.Module):
         raise TargetError(f"{spec}: 'model' must be a torch.nn.Module, got {type(subject.model).__name__}")
     if not callable(subject.loss_fn):
@@ -174,11 +200,15 @@ def check(subject: Subject, spec: str) -> None:
 def _check_loader(data, key: str, spec: str) -> None:
     import torch
 
-    from probes.snapshot import _rng_state, _set_rng_state
+    from probes.snapshot import _rng_state, _set_rng_state, loader_generators
 
     if isinstance(data, (str, bytes)) or not hasattr(data, "__iter__"):
         raise TargetError(f"{spec}: '{key}' must be an iterable of (inputs, targets) batches, got {type(data).__name__}")
-    rng = _rng_state()  # reading a shuffling loader draws from the global RNG
+    if isinstance(data, Iterator):  # reading its first batch here would take it from the probes
+        raise TargetError(f"{spec}: '{key}' is a one-shot iterator ({type(data).__name__}); probes read the data "
+                          "several times — give a DataLoader or a list of batches")
+    rng = _rng_state()  # reading a shuffling loader draws from the global RNG, or from its own generator
+    generators = [(g, g.get_state()) for g in loader_generators(data)]
     try:
         it = iter(data)
         try:
@@ -191,8 +221,10 @@ def _check_loader(data, key: str, spec: str) -> None:
             del it
     finally:
         _set_rng_state(rng)
+        for g, state in generators:
+            g.set_state(state)
     if isinstance(batch, dict):
-        raise TargetError(f"{spec}: '{key}' yields dicts (keys {', '.join(map(str, list(batch)[:4]))}); a batch must be (inputs, targets) — wrap the loader, e.g. ((b['x'], b['y']) for b in loader)")
+        raise TargetError(f"{spec}: '{key}' yields dicts (keys {', '.join(map(str, list(batch)[:4]))}); a batch must be (inputs, targets) — e.g. a collate_fn that returns (b['x'], b['y'])")
     if not isinstance(batch, (tuple, list)) or len(batch) < 2:
         raise TargetError(f"{spec}: '{key}' yields {type(batch).__name__}; a batch must be (inputs, targets)")
     x, y = batch[0], batch[1]

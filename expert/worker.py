@@ -2,23 +2,30 @@
 
 The parent (CLI, TUI) never imports torch or the user's code; if the user's code hangs, exhausts
 memory or kills its process, only this worker dies and the diagnosis goes on.  Protocol: one JSON
-object per line; requests on stdin, replies on a private copy of stdout (the user's own prints are
-sent to stderr so they cannot corrupt the protocol).
+object per line on private copies of stdin and stdout; the user's code sees /dev/null as stdin and
+stderr as stdout, so neither its prints nor an ``input()`` can corrupt the protocol.
 
     -> {"op": "load", "target": SPEC, "seed": 0, "patterns": [[kind, regex]], "memory_budget_mb": null}
-    <- {"ok": true, "keys": [...]}  |  {"ok": false, "error": "one line"}
+    <- {"ok": true, "keys": [...], "seconds": 2.1}  |  {"ok": false, "error": "one line"}
     -> {"op": "probe", "id": "runs", "timeout_s": 20}
     <- {"progress": 0.4, "message": "..."}*   then   {"result": {...probes.run.run_probe dict...}}
+
+Limits, set here because they must hold inside the user's code: the memory cap
+(``DLDOCTOR_MEMORY_LIMIT_MB``, see ``_limit_memory``), torch's thread count (``DLDOCTOR_THREADS``,
+default 1: a diagnostic's small models run as fast on one thread, and a loaded machine does not
+thrash), no bytecode files written beside the user's sources, the working directory put back after
+the target's function and after every probe, and an exit when the parent is gone.
 """
 from __future__ import annotations
 
 import json
 import os
 import sys
+import threading
 import time
 
 
-def _serve(proto) -> None:
+def _serve(requests, proto) -> None:
     subject = None
     ctx = None
 
@@ -26,54 +33,106 @@ def _serve(proto) -> None:
         proto.write(json.dumps(obj) + "\n")
         proto.flush()
 
-    for line in sys.stdin:
+    for line in requests:
         req = json.loads(line)
         op = req.get("op")
         if op == "exit":
             return
+        cwd = os.getcwd()
         if op == "load":
             from expert.target import TargetError, load
             from probes.context import ProbeContext
 
+            t0 = time.monotonic()
             try:
                 subject = load(req["target"])
             except TargetError as exc:
                 send({"ok": False, "error": str(exc)})
                 continue
+            finally:
+                os.chdir(cwd)
+            _set_threads()
             ctx = ProbeContext(seed=req.get("seed", 0), patterns=[tuple(p) for p in req.get("patterns", [])],
                                memory_budget_mb=req.get("memory_budget_mb"),
                                on_progress=lambda f, m: send({"progress": round(float(f), 3), "message": m}))
-            send({"ok": True, "keys": sorted(subject.keys())})
+            send({"ok": True, "keys": sorted(subject.keys()), "seconds": round(time.monotonic() - t0, 3)})
         elif op == "probe":
             from probes.run import run_probe
 
             ctx.deadline = time.monotonic() + float(req.get("timeout_s", 60))
-            send({"result": run_probe(req["id"], subject, ctx)})
+            try:
+                result = run_probe(req["id"], subject, ctx)
+            finally:
+                os.chdir(cwd)
+            send({"result": result})
+        elif op == "ping":  # the round trip, measured by benchmarks/bench_isolation.py
+            send({"pong": True})
+
+
+def _set_threads() -> None:
+    import torch
+
+    try:
+        n = int(os.environ.get("DLDOCTOR_THREADS", "1"))
+    except ValueError:
+        n = 1
+    torch.set_num_threads(max(1, n))
 
 
 def _limit_memory() -> None:
-    """Cap the worker's address space (DLDOCTOR_MEMORY_LIMIT_MB) so a runaway allocation fails inside
-    the probe, as a MemoryError/RuntimeError, instead of taking the machine down."""
+    """Cap the worker's memory at ``DLDOCTOR_MEMORY_LIMIT_MB`` so that a runaway allocation fails inside
+    the probe (MemoryError, or torch's "can't allocate memory") instead of taking the machine down.
+
+    RLIMIT_DATA (Linux >= 4.7 counts every private writable mapping: the heap, malloc's and torch's
+    mmaps, thread stacks) rather than RLIMIT_AS: it is close to the memory really used, while the
+    address space also counts shared libraries and reservations (torch alone maps ~600 MB; a GPU
+    driver reserves far more, which RLIMIT_AS would turn into a failed CUDA start).  Platforms
+    without it (macOS does not enforce either) run uncapped."""
     limit = os.environ.get("DLDOCTOR_MEMORY_LIMIT_MB")
     if not limit:
         return
     try:
         import resource
 
-        cap = int(float(limit) * 1024 * 1024)
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        cap = int(float(limit) * 2**20)
+        which = getattr(resource, "RLIMIT_DATA", None) or resource.RLIMIT_AS
+        soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(which, (cap, hard))
     except (ImportError, ValueError, OSError):
         pass
 
 
+def _exit_with_parent() -> None:
+    """A daemon thread that ends the worker when its parent dies (even mid-probe, in the user's loop):
+    an orphaned worker must never outlive the diagnosis that started it."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(70)
+
+    threading.Thread(target=watch, name="dldoctor-parent-watch", daemon=True).start()
+
+
 def main() -> None:
-    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)  # the user's code reads nothing from the protocol
+    os.close(null)
     os.dup2(2, 1)  # the user's prints go to stderr
+    sys.stdin = open(os.devnull, encoding="utf-8")
     sys.stdout = sys.stderr
+    sys.dont_write_bytecode = True  # never a __pycache__ beside the user's files
     _limit_memory()
+    _exit_with_parent()
     try:
-        _serve(proto)
-    except KeyboardInterrupt:
+        _serve(requests, proto)
+    except (KeyboardInterrupt, BrokenPipeError):
         pass
 
 

@@ -25,6 +25,8 @@ except ImportError:  # no libyaml: the pure-Python loader (its resolver types pl
     _Loader = yaml.SafeLoader
 
 MAX_BYTES = 2_000_000
+MAX_DEPTH = 50  # a KB file nests about 6 levels; libyaml's own composer overflows the C stack near 20,000
+_SCAN_ABOVE = 5_000  # characters: a shorter file cannot nest deeper than that, which the composer takes
 _STD_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
@@ -47,17 +49,22 @@ class Located:
 def read(path: Path, shown: str) -> tuple[Located | None, list[Problem]]:
     """Parse ``path``; ``shown`` is the name used in messages. Returns (data, problems)."""
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        raw = path.read_bytes() if size <= MAX_BYTES else b""
     except OSError as exc:
         return None, [Problem(shown, 0, "", f"cannot read: {exc.strerror}")]
-    if len(raw) > MAX_BYTES:
-        return None, [Problem(shown, 0, "", f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit for one KB file — split it")]
+    if size > MAX_BYTES or len(raw) > MAX_BYTES:
+        size = max(size, len(raw))
+        return None, [Problem(shown, 0, "", f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit for one KB file — split it")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return None, [Problem(shown, line, "", "not UTF-8 text — save the file as UTF-8")]
     try:
+        deep = _too_deep(text, shown) if len(text) > _SCAN_ABOVE else None
+        if deep is not None:
+            return None, [deep]
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
@@ -78,7 +85,30 @@ def read(path: Path, shown: str) -> tuple[Located | None, list[Problem]]:
     return (None if problems else Located(shown, data, lines)), problems
 
 
+def _too_deep(text: str, shown: str) -> Problem | None:
+    """The first place nested deeper than MAX_DEPTH, from libyaml's events (no recursion, no tree)."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return None
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(shown, event.start_mark.line + 1, "", f"nested more than {MAX_DEPTH} levels deep")
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
 def _build(node, path, lines, problems, shown, seen):
+    if len(path) > MAX_DEPTH:
+        if not any(p.message.startswith("nested more than") for p in problems):
+            problems.append(Problem(shown, node.start_mark.line + 1, "", f"nested more than {MAX_DEPTH} levels deep"))
+        return None
     if id(node) in seen:  # an alias: report the first one of the file, never expand it (billion laughs)
         if not any(p.message.startswith("anchors and aliases") for p in problems):
             line = lines.get(path) or lines.get(path[:-1], 1)
@@ -88,6 +118,10 @@ def _build(node, path, lines, problems, shown, seen):
     seen.add(id(node))
     if node.tag not in _STD_TAGS:
         problems.append(Problem(shown, node.start_mark.line + 1, _dotted(path), f"YAML tag {node.tag!r} is not allowed — a KB file is plain data"))
+        return None
+    fits = _KIND_TAGS.get(type(node))  # the map / seq tag for a collection; None for a scalar
+    if node.tag != fits if fits else node.tag in _KIND_TAGS.values():
+        problems.append(Problem(shown, node.start_mark.line + 1, _dotted(path), f"YAML tag {node.tag!r} does not fit this value"))
         return None
     if isinstance(node, yaml.MappingNode):
         out = {}
@@ -107,10 +141,17 @@ def _build(node, path, lines, problems, shown, seen):
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(v, path + (i,), lines, problems, shown, seen) for i, v in enumerate(node.value)]
-    return _plain(node.value) if node.style is None and node.tag == _STR else _typed(node)
+    if not node.style and node.tag == _STR:  # plain: style None (pure-Python loader) or '' (libyaml)
+        return _plain(node.value)
+    try:
+        return _typed(node)
+    except (yaml.YAMLError, ValueError, KeyError, TypeError, OverflowError):
+        problems.append(Problem(shown, node.start_mark.line + 1, _dotted(path), f"{node.value[:40]!r} is not a valid {node.tag.rsplit(':', 1)[-1]}"))
+        return None
 
 
 _STR = "tag:yaml.org,2002:str"
+_KIND_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
 _WORDS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False, "null": None, "~": None, "": None}
 _SCALARS = yaml.SafeLoader("")  # its constructors type explicitly tagged scalars (!!int, !!float, ...)
 

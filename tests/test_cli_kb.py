@@ -47,7 +47,7 @@ def test_show_unknown_suggests(capsys):
 
 @pytest.mark.parametrize("fmt,head", [("mermaid", "flowchart LR"), ("dot", "digraph dldoctor {")])
 def test_graph(capsys, fmt, head):
-    assert main(["kb", "graph", "--no-builtin", "--kb", FIX, "--format", fmt]) == 0
+    assert main(["kb", "graph", "--no-builtin", "--kb", FIX, "--format", fmt, "--level", "causes"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(head)
     assert "stage_implement_and_debug" in out and "cause_missing_zero_grad" in out

@@ -53,6 +53,9 @@ class Result:
     hit_at_3: bool
     seconds: float
     error: str = ""
+    expected_rank: int | None = None  # rank of the best accepted cause among all ranked causes (1 = first)
+    expected_score: float | None = None
+    evidence: dict = field(default_factory=dict)  # cause -> symptoms seen present, for the top causes and the expected one
     probes: list[dict] = field(default_factory=list)
 
 
@@ -102,8 +105,12 @@ def run_case(zoo: Path, case: Case, budget: float, seed: int, fail_on: float) ->
     reported = [{"id": cid, "score": round(s, 3)} for cid, s in ranked if s >= report.threshold]
     below = [{"id": cid, "score": round(s, 3)} for cid, s in ranked if s < report.threshold][:3]
     probes = [{"id": p["id"], "status": p["status"], "seconds": round(float(p.get("seconds") or 0.0), 2)} for p in report.probes]
+    rank = next((i for i, (cid, _) in enumerate(ranked, 1) if cid in case.accepted), None)
+    shown = {c.id for c in report.causes[:3]} | case.accepted
+    evidence = {c.id: [e.symptom for e in c.evidence if e.present] for c in report.causes if c.id in shown}
     return Result(case.name, case.expected, list(case.acceptable), report.verdict, reported, below, hit1, hit3,
-                  round(seconds, 2), probes=probes)
+                  round(seconds, 2), expected_rank=rank, expected_score=round(ranked[rank - 1][1], 3) if rank else None,
+                  evidence=evidence, probes=probes)
 
 
 def totals(results: list[Result]) -> dict:
@@ -135,6 +142,9 @@ def _causes_cell(r: Result) -> str:
     shown = [f"{c['id']} {c['score']:.2f}" for c in r.causes[:3]]
     if not shown:
         shown = [f"[dim]({c['id']} {c['score']:.2f})[/]" for c in r.runners_up[:1]] or ["—"]
+    if r.expected != HEALTHY and not r.hit_at_3:
+        where = f"#{r.expected_rank} {r.expected_score:.2f}" if r.expected_rank else "not ranked"
+        shown.append(f"[yellow]→ expected {where}[/]")
     return "\n".join(shown)
 
 

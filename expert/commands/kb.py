@@ -19,7 +19,8 @@ def add_parser(sub) -> None:
             q.add_argument("id", help="a cause, symptom, remedy, stage or probe id")
         if name == "graph":
             q.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
-            q.add_argument("--level", choices=("top", "full"), default="top", help="top: stages, causes and probes; full: everything")
+            q.add_argument("--level", choices=("top", "causes", "full"), default="top",
+                           help="top: the workflow and its probes; causes: and the causes each probe points to; full: every node")
         q.set_defaults(run=run)
 
 

@@ -6,16 +6,24 @@ def _nid(node: str) -> str:
     return node.replace(":", "_").replace("-", "_")
 
 
-def _top_edges(kb):
+def _top_edges(kb, with_causes: bool = False):
+    """The workflow, the probes that measure at each stage and (with_causes) the causes they point to."""
     for sid in kb.stage_order():
         for nxt in kb.stages[sid].next:
             yield f"stage:{sid}", f"stage:{nxt}", ""
     for pid, spec in kb.probes.items():
         if pid in kb.symptoms_by_probe and spec.stage in kb.stages:
             yield f"stage:{spec.stage}", f"probe:{pid}", "runs"
-            causes = sorted({e.cause for s in kb.symptoms_by_probe[pid] for e in kb.by_symptom.get(s, ()) if e.weight > 0})
-            for cid in causes:
-                yield f"probe:{pid}", f"cause:{cid}", ""
+            if with_causes:
+                causes = sorted({e.cause for s in kb.symptoms_by_probe[pid] for e in kb.by_symptom.get(s, ()) if e.weight > 0})
+                for cid in causes:
+                    yield f"probe:{pid}", f"cause:{cid}", ""
+
+
+def _edges(kb, level: str):
+    if level == "full":
+        return list(_full_edges(kb))
+    return list(_top_edges(kb, with_causes=level == "causes"))
 
 
 def _full_edges(kb):
@@ -31,7 +39,7 @@ def _label(kb, node: str) -> str:
 
 
 def mermaid(kb, level: str = "top") -> str:
-    edges = list(_top_edges(kb) if level == "top" else _full_edges(kb))
+    edges = _edges(kb, level)
     nodes = sorted({n for a, b, _ in edges for n in (a, b)})
     shape = {"stage": ("([", "])"), "probe": ("[/", "/]"), "cause": ("(", ")"), "symptom": ("[", "]"), "remedy": ("{{", "}}")}
     out = ["flowchart LR"]
@@ -45,7 +53,7 @@ def mermaid(kb, level: str = "top") -> str:
 
 
 def dot(kb, level: str = "top") -> str:
-    edges = list(_top_edges(kb) if level == "top" else _full_edges(kb))
+    edges = _edges(kb, level)
     nodes = sorted({n for a, b, _ in edges for n in (a, b)})
     shape = {"stage": "box", "probe": "parallelogram", "cause": "ellipse", "symptom": "note", "remedy": "hexagon"}
     out = ["digraph dldoctor {", "  rankdir=LR;"]
