@@ -1,0 +1,187 @@
+"""Probe `bias-variance`: Bias-variance decomposition.
+
+Irreducible error (target_error), avoidable bias (train - target), variance (validation - train),
+validation over-fitting (test - validation), from the history when there is one, else from a short
+training run; compared with baselines.
+
+Where the errors come from:
+
+- ``history`` with a train_error column: the errors of the model one would ship, i.e. at the epoch
+  of the lowest val_error (what early stopping or checkpoint selection keeps; selecting on the
+  validation set is also what makes test - validation measure validation over-fitting), the last
+  epoch when there is no val_error.  A test_error missing at that epoch is its last logged value.
+  These errors are in the user's own unit.
+- otherwise ``measured``: the user's model is trained (probes.training.step with the subject's own
+  optimizer and train_step) for up to 30 epochs, 2000 steps or 5 s, whichever comes first (run_probe
+  restores the model), then evaluated in eval mode on up to 10,000 rows of train_data, val_data and
+  test_data.  Error = 1 - accuracy for classification (argmax over the class dimension; a single
+  output is thresholded at 0 for logits, 0.5 for probabilities; multi-hot targets: per label); for
+  regression, mean squared error / variance of the training targets (1 - R^2: 0 is perfect, 1 is
+  the mean predictor), so that the terms share one scale whatever the targets' unit — a regression
+  ``target_error`` is read in that unit.  A short run understates what long training reaches, so
+  measured avoidable bias is an upper bound; when the time limit (not the step cap) ends the run,
+  the result depends on the machine's speed and the terms' confidence is lowered.
+
+Baseline: the majority class of the training targets (the mean for regression) scored on the
+validation targets (the training targets when there is no validation data).  ``beats_baseline``:
+the model's validation (else train) error is below 0.9 * the baseline's — a tenth of the baseline's
+error removed is beyond the sampling noise of a few hundred rows for any baseline above ~0.1, and
+a model that only learned the class prior (or the mean) sits at the baseline itself.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from probes.spec import Finding, Measurement, ProbeSpec
+
+SPEC = ProbeSpec(
+    id='bias-variance',
+    title='Bias-variance decomposition',
+    needs=('model', 'train_data', 'loss_fn'),
+    cost_s=6.0,
+    stage='evaluate',
+    doc='Irreducible error (target_error), avoidable bias (train - target), variance (validation - train), validation over-fitting (test - validation), from the history when there is one, else from a short training run; compared with baselines.',
+    findings=(
+        Finding('source', 'category', 'where the errors come from', values=('history', 'measured')),
+        Finding('train_error', 'number', 'training error'),
+        Finding('val_error', 'number', 'validation error'),
+        Finding('test_error', 'number', 'test error'),
+        Finding('target_error', 'number', 'the error to beat'),
+        Finding('avoidable_bias', 'number', 'train_error - target_error'),
+        Finding('variance', 'number', 'val_error - train_error'),
+        Finding('val_overfitting', 'number', 'test_error - val_error'),
+        Finding('baseline_error', 'number', 'error of the majority-class (or mean) predictor'),
+        Finding('beats_baseline', 'bool', "the model's validation (or train) error is clearly below the baseline's"),
+    ),
+)
+
+MAX_EPOCHS = 30
+MAX_STEPS = 2000
+SECONDS = 5.0
+EVAL_ROWS = 10_000
+CLEAR = 0.9
+SPLITS = ("train", "val", "test")
+
+
+def measure(subject, ctx) -> Measurement:
+    from probes.history_file import HistoryError
+
+    notes, run = [], {}
+    errors = None
+    if subject.history is not None:
+        try:
+            errors, run = from_history(subject)
+        except HistoryError as exc:
+            notes.append(f"history not used: {exc}")
+        if errors is None and not notes:
+            notes.append("the history has no train_error column: errors measured by a short training run")
+    source = "history" if errors is not None else "measured"
+    if errors is None:
+        errors, run = measured(subject, ctx, notes)
+    target = None if subject.target_error is None else float(subject.target_error)
+    errors = {s: e if e is None or math.isfinite(e) else None for s, e in errors.items()}
+    train, val, test = (errors.get(s) for s in SPLITS)
+    f = {"source": source, "train_error": train, "val_error": val, "test_error": test, "target_error": target,
+         "avoidable_bias": _diff(train, target), "variance": _diff(val, train), "val_overfitting": _diff(test, val)}
+    base, task = baseline(subject, ctx, run.get("task"), notes)
+    if source == "history" and base is not None and (task == "regression" or max((e for e in errors.values() if e is not None), default=0) > 1):
+        notes.append("the history's errors are in the user's unit: not compared with the baseline")
+        base = None
+    mine = val if val is not None else train
+    f["baseline_error"] = base
+    f["beats_baseline"] = None if base is None or mine is None else bool(mine < CLEAR * base)
+    m = Measurement(findings=f, notes=notes)
+    if run.get("stopped_by") == "time":
+        m.confidence = {k: 0.6 for k in ("avoidable_bias", "variance", "train_error", "val_error")}
+    m.details = {
+        "terms": [{"name": "irreducible", "value": target}, {"name": "avoidable bias", "value": f["avoidable_bias"]},
+                  {"name": "variance", "value": f["variance"]}, {"name": "distribution shift", "value": None},
+                  {"name": "validation over-fitting", "value": f["val_overfitting"]}],
+        "baselines": {("mean predictor" if task == "regression" else "majority class"): base},
+        "errors": dict(errors), "task": task, "run": run}
+    return m
+
+
+def _diff(a, b):
+    return None if a is None or b is None else a - b
+
+
+def from_history(subject):
+    """Errors at the best-validation epoch (else the last), or (None, {}) without train_error."""
+    from probes.history_file import read_history
+
+    h = read_history(subject.history, subject.base_dir)
+    cols = {s: h.columns.get(f"{s}_error") or [] for s in SPLITS}
+    if not any(v is not None for v in cols["train"]):
+        return None, {}
+    vals = [(v, i) for i, v in enumerate(cols["val"]) if v is not None and math.isfinite(v)]
+    at = min(vals)[1] if vals else max(i for i, v in enumerate(cols["train"]) if v is not None)
+    errors = {s: _nearest(cols[s], at, last=(s == "test")) for s in SPLITS}
+    rule = "lowest val_error" if vals else "last epoch"
+    return errors, {"epoch": at, "epochs": max(len(c) for c in cols.values()), "rule": rule, "task": None}
+
+
+def _nearest(col, at, last=False):
+    """The value at row ``at``, else the nearest logged one (the last logged one for ``last``)."""
+    known = [(i, v) for i, v in enumerate(col) if v is not None]
+    if not known:
+        return None
+    if at < len(col) and col[at] is not None:
+        return col[at]
+    return known[-1][1] if last else min(known, key=lambda iv: abs(iv[0] - at))[1]
+
+
+def measured(subject, ctx, notes):
+    """Train the user's model briefly, then its error on each split."""
+    from probes import training
+    from probes.dataset import reiterable
+
+    if not reiterable(subject.train_data):
+        raise RuntimeError("train_data is a one-shot iterator: it cannot be read for several epochs")
+    model, opt = subject.model, training.make_optimizer(subject)
+    t0 = time.monotonic()
+    budget = min(SECONDS, max(0.5, 0.5 * ctx.time_left()))
+    t_end = t0 + budget
+    steps, epochs, stopped_by = 0, 0, "epochs"
+    model.train()
+    while epochs < MAX_EPOCHS and stopped_by == "epochs":
+        for batch in training.batches(subject.train_data):
+            loss = training.step(subject, batch, opt)
+            steps += 1
+            if not math.isfinite(loss):
+                stopped_by = "non-finite loss"
+            elif steps >= MAX_STEPS:
+                stopped_by = "steps"
+            elif time.monotonic() > t_end:
+                stopped_by = "time"
+            if stopped_by != "epochs":
+                break
+        epochs += 1
+        ctx.progress(min(1.0, max(epochs / MAX_EPOCHS, steps / MAX_STEPS)), "training")
+    if stopped_by == "time":
+        notes.append(f"training stopped by the {budget:.3g} s limit after {steps} steps: the errors depend on the machine's speed")
+    elif stopped_by == "non-finite loss":
+        notes.append(f"the training loss became NaN/Inf at step {steps}")
+    run = {"steps": steps, "epochs": epochs, "stopped_by": stopped_by, "train_seconds": round(time.monotonic() - t0, 2)}
+    from probes.model_error import split_errors
+
+    errors, task = split_errors(subject, {s: getattr(subject, f"{s}_data") for s in SPLITS}, EVAL_ROWS, notes)
+    run["task"] = task
+    return errors, run
+
+
+def baseline(subject, ctx, task, notes):
+    """(error of the training targets' majority class (mean) scored on val, else train; the task)."""
+    from probes.dataset import DataUnreadable, rows
+    from probes.model_error import baseline_error
+    from probes.task import task_of
+
+    try:
+        y_train = rows(subject, ctx, "train").y
+        y_eval = rows(subject, ctx, "val").y if subject.val_data is not None else y_train
+    except DataUnreadable as exc:
+        notes.append(f"no baseline: {exc}")
+        return None, task
+    task = task or task_of(subject, y_train)
+    return baseline_error(y_train, y_eval, task), task

@@ -1,0 +1,130 @@
+"""Probe `numerics`: First module producing NaN or Inf.
+
+Runs forward and backward (and a few training steps) with hooks that find the first module producing
+a NaN or Inf.
+
+How: forward hooks on every module check its output; hooks fire as a module's forward returns, so
+the first non-finite one is the innermost module where the value appeared (its parent when the
+module was already fed a non-finite input: functional code between modules made it; 'input' when the
+batch itself holds one, 'loss' when only the loss does).  In backward, a gradient hook on each module's
+output fires in backward order: the first module whose output gradient is non-finite was fed that
+gradient by what consumed its output — the next module to finish in forward order (or the loss, for
+the model's own output), reported as '<name> (backward)'.  nonfinite_forward/backward describe that
+first pass at the given weights; then up to ``STEPS`` training steps (``training.step``: the user's
+train_step) on the same batch, hooks still on, count the steps before a non-finite loss, output or
+weight.
+"""
+from __future__ import annotations
+
+from probes.spec import Finding, Measurement, ProbeSpec
+
+SPEC = ProbeSpec(
+    id='numerics',
+    title='First module producing NaN or Inf',
+    needs=('model', 'train_data', 'loss_fn'),
+    cost_s=1.0,
+    doc='Runs forward and backward (and a few training steps) with hooks that find the first module producing a NaN or Inf.',
+    findings=(
+        Finding('nonfinite_forward', 'bool', 'some module output is NaN or Inf'),
+        Finding('nonfinite_backward', 'bool', 'some gradient is NaN or Inf'),
+        Finding('first_nonfinite_module', 'text', "the first module (or 'loss') where a non-finite value appeared"),
+        Finding('nonfinite_after_steps', 'number', 'training steps before the first non-finite value (0 = at once; None = none seen)'),
+    ),
+)
+
+STEPS = 30
+
+
+def measure(subject, ctx) -> Measurement:
+    import torch
+
+    from probes import training
+
+    model = subject.model
+    x, y = training.to_device(training.first_batch(subject), training.model_device(model))
+    order, fwd_bad, bwd_bad = [], [], []  # forward completion order; first non-finite names
+
+    def on_forward(name):
+        def hook(mod, args, out):
+            order.append(name)
+            tensors = _tensors(out)
+            if not fwd_bad and any(not _finite(t) for t in tensors):
+                fed_bad = any(not _finite(t) for t in _tensors(args))  # then code around it made the value
+                fwd_bad.append(_parent(name) if fed_bad else name)
+            for t in tensors:
+                if t.requires_grad:
+                    t.register_hook(lambda g, pos=len(order) - 1: _on_grad(g, pos))
+        return hook
+
+    def _on_grad(grad, pos):
+        if not bwd_bad and not _finite(grad):
+            bwd_bad.append(_consumer(order, pos))
+
+    handles = [m.register_forward_hook(on_forward(n or "(model)")) for n, m in model.named_modules()]
+    steps, step_where, after, losses = 0, None, None, []
+    try:
+        model.train()
+        model.zero_grad(set_to_none=True)
+        where = "input" if any(not _finite(t) for t in _tensors(x)) else None
+        value = training.loss(subject, training.forward(subject, x), y)
+        fwd = where or (fwd_bad[0] if fwd_bad else None) or (None if training.finite(training.as_float(value)) else "loss")
+        if torch.is_tensor(value) and value.requires_grad:
+            value.backward()
+        bad_param = next((n for n, p in model.named_parameters() if p.grad is not None and not _finite(p.grad)), None)
+        bwd = bool(bwd_bad) or bad_param is not None
+        bwd_where = bwd_bad[0] if bwd_bad else (f"{bad_param} (backward)" if bad_param else None)
+        after = 0 if (fwd or bwd) else None
+        optimizer = training.make_optimizer(subject)
+        while after is None and steps < STEPS and ctx.time_left() > 1:
+            order.clear(), fwd_bad.clear()
+            losses.append(training.step(subject, (x, y), optimizer))
+            steps += 1
+            if fwd_bad or not training.finite(losses[-1]):
+                after, step_where = steps - 1, fwd_bad[0] if fwd_bad else "loss"
+            elif any(not _finite(p) for p in model.parameters()):
+                after, step_where = steps, next(n for n, p in model.named_parameters() if not _finite(p)) + " (weight)"
+    finally:
+        for h in handles:
+            h.remove()
+    findings = {
+        "nonfinite_forward": fwd is not None,
+        "nonfinite_backward": bwd,
+        "first_nonfinite_module": fwd or bwd_where or step_where,
+        "nonfinite_after_steps": after,
+    }
+    details = {"steps_run": steps, "losses": losses, "forward_at": fwd, "backward_at": bwd_where, "during_steps_at": step_where}
+    return Measurement(findings=findings, details=details)
+
+
+def _tensors(out) -> list:
+    import torch
+
+    if torch.is_tensor(out):
+        return [out] if out.is_floating_point() or out.is_complex() else []
+    if isinstance(out, (list, tuple)):
+        return [t for o in out for t in _tensors(o)]
+    if isinstance(out, dict):
+        return [t for o in out.values() for t in _tensors(o)]
+    return []
+
+
+def _finite(t) -> bool:
+    import torch
+
+    return bool(torch.isfinite(t.detach()).all())
+
+
+def _parent(name: str) -> str:
+    return name.rsplit(".", 1)[0] if "." in name else "(model)"
+
+
+def _consumer(order: list, pos: int) -> str:
+    """Name of the module that consumed the output of ``order[pos]``: the next one to finish that is
+    not one of its ancestors; the model's own output was consumed by the loss."""
+    name = order[pos]
+    if name == "(model)":
+        return "loss (backward)"
+    for later in order[pos + 1:]:
+        if later != "(model)" and not name.startswith(later + "."):
+            return f"{later} (backward)"
+    return "loss (backward)"

@@ -1,0 +1,130 @@
+"""Probe `overfit-one-batch`: Overfit a single batch.
+
+Trains on one batch for up to N steps with the subject's own optimizer and train_step, and
+classifies the loss curve as the guide does.
+
+How: the first batch (at most 64 samples), up to 300 steps of ``training.step`` (the user's
+train_step when given) with ``make_optimizer(subject)``; the model stays in the mode it is in
+(dropout on in train mode: that is the user's setup).  It stops early once the error stayed under
+1% of its start for 5 steps, at the first non-finite loss, or when time runs out.
+
+The curve is read as an *error*: the loss minus its floor (the entropy of smoothed or soft labels for
+cross-entropy and BCE, 0 otherwise; ``probes.loss_kind``), times the loss's sign — for a negated
+loss (``-F.cross_entropy``) the optimizer lowers the value by raising the error, which is what the
+guide calls "error goes up" (sign-flipped loss or gradient).  Ratios are to the first error; "last"
+is the median of the last 5 steps (one noisy step does not decide).  In order:
+  explodes    a non-finite loss, or the error above 10x its start at some step (a model training
+              on one batch does not make its error tenfold: divergence or numerics);
+  goes-up     the sign is flipped and the error rose, or the error ends above 1.5x its start;
+  converges   the last error <= 0.1x the first: 90% of the reachable loss gone within 300 steps
+              (Adam 1e-3 or SGD 0.1 on a small MLP get there; Adam 3e-4 is halfway);
+  oscillates  not converged, and either the error overshot 1.5x its start at some step (an
+              overshooting step; from near ln C no amount of dropout noise gets there) or the swings
+              dominate: >= 35% of the steps went up, by a mean of >= 10% of the current error, and
+              the last error is above 0.3x the first;
+  decreasing  the last error below 0.7x the first (learning, but not there in N steps);
+  plateaus    otherwise: within -30%/+50% of where it started (a too-high rate that killed the
+              units after a small overshoot also ends here, at the loss of predicting the class
+              frequencies: probe lr-range tells the two apart).
+final_ratio and best_ratio are these error ratios; they equal last/first loss for a loss with a
+zero floor and the usual sign.  A loss that starts at or below its floor gives curve None.
+"""
+from __future__ import annotations
+
+from probes.spec import Finding, Measurement, ProbeSpec
+
+SPEC = ProbeSpec(
+    id='overfit-one-batch',
+    title='Overfit a single batch',
+    needs=('model', 'train_data', 'loss_fn'),
+    cost_s=4.0,
+    doc="Trains on one batch for up to N steps with the subject's own optimizer and train_step, and classifies the loss curve as the guide does.",
+    findings=(
+        Finding('curve', 'category', 'shape of the loss curve', values=('converges', 'decreasing', 'goes-up', 'explodes', 'oscillates', 'plateaus')),
+        Finding('final_ratio', 'number', 'last error / first error (error: the loss above its floor, sign-corrected; last: median of the last 5 steps)'),
+        Finding('best_ratio', 'number', 'lowest error / first error'),
+        Finding('oscillation', 'number', 'share of steps on which the error rose'),
+        Finding('nonfinite_step', 'number', 'first step whose loss was NaN or Inf (None when all finite)'),
+        Finding('steps', 'number', 'steps run'),
+    ),
+)
+
+MAX_STEPS = 300
+MAX_SAMPLES = 64
+EXPLODE, GOES_UP, CONVERGED, PLATEAU = 10.0, 1.5, 0.1, 0.7
+OSC_SHARE, OSC_AMPLITUDE, OSC_LEVEL = 0.35, 0.10, 0.3
+
+
+def measure(subject, ctx) -> Measurement:
+    import math
+    import statistics
+
+    import torch
+
+    from probes import loss_kind, training
+
+    inputs, targets = training.first_batch(subject)
+    if torch.is_tensor(inputs) and torch.is_tensor(targets) and len(inputs) > MAX_SAMPLES:
+        inputs, targets = inputs[:MAX_SAMPLES], targets[:MAX_SAMPLES]
+    sign, floor = _sign_and_floor(subject, inputs, targets, loss_kind, training, ctx.seed)
+    optimizer = training.make_optimizer(subject)
+    losses, nonfinite = [], None
+    for i in range(MAX_STEPS):
+        value = training.step(subject, (inputs, targets), optimizer)
+        losses.append(value if math.isfinite(value) else None)
+        if not math.isfinite(value):
+            nonfinite = i
+            break
+        first = sign * (losses[0] - floor)
+        if i >= 5 and first > 0 and all(sign * (v - floor) <= 0.01 * first for v in losses[-5:]):
+            break
+        if ctx.time_left() < 0.5:
+            break
+        ctx.progress((i + 1) / MAX_STEPS, "overfitting one batch")
+    findings = dict(curve=None, final_ratio=None, best_ratio=None, oscillation=None, nonfinite_step=nonfinite, steps=len(losses))
+    details = {"losses": losses, "floor": floor, "sign": sign}
+    notes = []
+    errors = [sign * (v - floor) for v in losses if v is not None]
+    if not errors or errors[0] <= 0:
+        notes.append("the loss starts at or below its floor; its curve cannot be read as an error")
+        if nonfinite is not None:
+            findings["curve"] = "explodes"
+        return Measurement(findings=findings, details=details, notes=notes)
+    first = errors[0]
+    ups = [(b - a) / max(abs(a), 1e-12) for a, b in zip(errors, errors[1:]) if b > a]
+    findings.update(final_ratio=statistics.median(errors[-5:]) / first, best_ratio=min(errors) / first,
+                    oscillation=len(ups) / max(len(errors) - 1, 1))
+    amplitude = statistics.mean(ups) if ups else 0.0
+    findings["curve"] = classify(findings["final_ratio"], max(errors) / first, findings["oscillation"], amplitude,
+                                 nonfinite is not None, sign < 0)
+    details["amplitude"] = amplitude
+    return Measurement(findings=findings, details=details, notes=notes)
+
+
+def classify(final: float, peak: float, share: float, amplitude: float, nonfinite: bool, flipped: bool) -> str:
+    """The curve's shape from its error ratios (see the module docstring for the thresholds)."""
+    if nonfinite or (peak > EXPLODE and not flipped):
+        return "explodes"
+    if (flipped and final > 1.0) or final > GOES_UP:
+        return "goes-up"
+    if final <= CONVERGED:
+        return "converges"
+    if peak > GOES_UP or (share >= OSC_SHARE and amplitude >= OSC_AMPLITUDE and final > OSC_LEVEL):
+        return "oscillates"
+    return "decreasing" if final < PLATEAU else "plateaus"
+
+
+def _sign_and_floor(subject, inputs, targets, loss_kind, training, seed) -> tuple[float, float]:
+    """The loss's sign and its lowest reachable value on this batch (no change to the model)."""
+    import torch
+
+    try:
+        with torch.no_grad():
+            out = training.forward(subject, inputs)
+        kind = loss_kind.identify(subject.loss_fn, out, targets, seed) if torch.is_tensor(out) and torch.is_tensor(targets) else None
+        if kind is None:
+            return 1.0, 0.0
+        sign = -1.0 if kind.scale < 0 else 1.0
+        return sign, sign * kind.floor(out.detach(), targets)
+    except (RuntimeError, ValueError, IndexError, TypeError):
+        return 1.0, 0.0

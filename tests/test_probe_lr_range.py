@@ -1,0 +1,62 @@
+"""Probe `lr-range`: the configured learning rate against the range test's best rate."""
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+from debug_models import adam, digits_cnn, digits_mlp, run
+
+
+def sgd(lr):
+    return lambda params: torch.optim.SGD(params, lr=lr)
+
+
+def findings(subject):
+    return run("lr-range", subject)["findings"]
+
+
+# The sweep finds best rates around 1e-2 for Adam and 1e-1 for SGD on these models (min-loss / 10).
+# The SPEC's bands: log10 ratio above ~1 too high, below ~-1.5 too low.
+@pytest.mark.parametrize("make", [lambda: digits_mlp(), lambda: digits_mlp(optimizer=sgd(0.1)), lambda: digits_cnn()],
+                         ids=["mlp-adam-1e-3", "mlp-sgd-0.1", "cnn-adam-1e-3"])
+def test_healthy_rates_sit_inside_the_band(make):
+    t0 = time.perf_counter()
+    f = findings(make())
+    print(f"lr-range: {time.perf_counter() - t0:.3f}s {f}")
+    assert -1.5 < f["log10_lr_ratio"] < 1
+    assert f["configured_diverges"] is False
+
+
+@pytest.mark.parametrize("opt", [adam(10), sgd(10)], ids=["adam", "sgd"])
+def test_a_rate_of_10_is_too_high(opt):
+    f = findings(digits_mlp(optimizer=opt))
+    assert f["configured_lr"] == 10 and f["log10_lr_ratio"] > 1
+
+
+def test_adam_at_10_is_past_the_divergence_point():
+    f = findings(digits_mlp(optimizer=adam(10)))
+    assert f["configured_diverges"] is True and f["diverge_lr"] < 10
+
+
+def test_adam_at_1e_6_is_too_low():
+    assert findings(digits_mlp(optimizer=adam(1e-6)))["log10_lr_ratio"] < -1.5
+
+
+def test_a_step_that_never_updates_has_no_best_rate():
+    def step(model, batch, opt, loss_fn):
+        loss = loss_fn(model(batch[0]), batch[1])
+        loss.backward()
+        opt.zero_grad()
+        opt.step()
+        return loss
+
+    f = findings(digits_mlp(train_step=step))
+    assert f["best_lr"] is None and f["log10_lr_ratio"] is None
+
+
+def test_the_users_model_is_untouched_and_findings_deterministic():
+    s = digits_mlp()
+    before = [p.detach().clone() for p in s.model.parameters()]
+    assert findings(s) == findings(s)
+    assert all(torch.equal(a, b) for a, b in zip(before, s.model.parameters()))

@@ -1,0 +1,93 @@
+"""numerics: where a NaN/Inf first appears in forward, loss or backward, and after how many steps."""
+import pytest
+import torch
+from torch import nn
+
+from internals_models import cnn_subject, ctx, digits_subject, mlp, regression_subject
+from probes.run import run_probe
+
+
+def findings(subject):
+    out = run_probe("numerics", subject, ctx())
+    assert out["status"] == "ok", out["message"]
+    return out["findings"]
+
+
+class Wrapped(nn.Module):
+    """An MLP followed by some functional code ``post`` in the model's own forward."""
+
+    def __init__(self, post):
+        super().__init__()
+        self.body, self.post = mlp(), post
+
+    def forward(self, x):
+        return self.post(self.body(x))
+
+
+class Lambda(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+@pytest.mark.parametrize("make", [
+    digits_subject, cnn_subject, regression_subject,
+    lambda: cnn_subject(nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(inplace=True), nn.Flatten(), nn.Linear(288, 10))),
+])
+def test_healthy_models_stay_finite(make):
+    f = findings(make())
+    assert f == {"nonfinite_forward": False, "nonfinite_backward": False,
+                 "first_nonfinite_module": None, "nonfinite_after_steps": None}
+
+
+def test_log_of_saturated_softmax_in_forward():
+    model = Wrapped(lambda z: torch.log(torch.softmax(z * 1000, 1)))  # exact zeros -> log = -inf
+    f = findings(digits_subject(model, loss_fn=nn.NLLLoss()))
+    assert f["nonfinite_forward"] is True and f["first_nonfinite_module"] == "(model)"
+    assert f["nonfinite_after_steps"] == 0
+
+
+def test_log_zero_in_a_custom_loss():
+    def loss(out, y):
+        p = torch.softmax(out * 1000, 1)
+        return -torch.log(p[torch.arange(len(y)), y]).mean()
+
+    f = findings(digits_subject(loss_fn=loss))
+    assert f["first_nonfinite_module"] == "loss" and f["nonfinite_forward"] is True
+
+
+def test_division_by_zero_is_placed_in_its_module():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 32), Lambda(lambda h: h / (h - h)), nn.Linear(32, 10))
+    f = findings(digits_subject(model))
+    assert f["first_nonfinite_module"] == "1" and f["nonfinite_backward"] is True
+
+
+def test_exp_overflow():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 32), Lambda(lambda h: torch.exp(h * 1000)), nn.Linear(32, 10))
+    assert findings(digits_subject(model))["first_nonfinite_module"] == "1"
+
+
+def test_nan_only_in_backward():
+    torch.manual_seed(0)
+    # sqrt is finite at 0 but its derivative is not: ReLU zeros feed it
+    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), Lambda(torch.sqrt), nn.Linear(32, 10))
+    f = findings(digits_subject(model))
+    assert f["nonfinite_forward"] is False and f["nonfinite_backward"] is True
+    assert f["first_nonfinite_module"] == "2 (backward)"
+
+
+def test_divergence_after_a_few_steps():
+    f = findings(regression_subject(lr=100.0))  # SGD lr 1000 with momentum on an MSE regression
+    assert f["nonfinite_forward"] is False
+    assert 1 <= f["nonfinite_after_steps"] <= 30
+
+
+def test_nan_in_the_data():
+    subject = digits_subject()
+    subject.train_data.dataset.tensors[0][0, 0] = float("nan")
+    assert findings(subject)["first_nonfinite_module"] == "input"

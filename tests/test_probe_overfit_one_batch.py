@@ -1,0 +1,83 @@
+"""Probe `overfit-one-batch`: the shape of the loss curve on one batch, with the subject's own step."""
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from debug_models import adam, digits_cnn, digits_mlp, regression_mlp, run
+
+from probes.overfit_one_batch import classify
+
+
+def findings(subject):
+    return run("overfit-one-batch", subject)["findings"]
+
+
+@pytest.mark.parametrize("make", [digits_mlp, digits_cnn, regression_mlp])
+def test_healthy_models_memorise_one_batch(make):
+    t0 = time.perf_counter()
+    f = findings(make())
+    print(f"overfit-one-batch on {make.__name__}: {time.perf_counter() - t0:.3f}s {f}")
+    # Adam 1e-3 gets a 64-sample batch to ~2% of its start in 300 steps; 0.1 leaves a 5x margin
+    assert f["curve"] == "converges" and f["final_ratio"] < 0.1 and f["nonfinite_step"] is None
+
+
+def test_label_smoothing_converges_to_its_floor():
+    f = findings(digits_mlp(loss_fn=nn.CrossEntropyLoss(label_smoothing=0.1)))
+    assert f["curve"] == "converges"  # raw loss stays ~0.25 x its start: the smoothed labels' entropy
+
+
+def test_a_negated_loss_makes_the_error_go_up():
+    f = findings(digits_mlp(loss_fn=lambda o, t: -F.cross_entropy(o, t)))
+    # the optimizer lowers -CE by raising CE: the error grows without bound
+    assert f["curve"] == "goes-up" and f["final_ratio"] > 2
+
+
+@pytest.mark.parametrize("opt", [adam(10), lambda p: torch.optim.SGD(p, lr=10)])
+def test_a_learning_rate_of_10_explodes(opt):
+    assert findings(digits_mlp(optimizer=opt))["curve"] == "explodes"
+
+
+def test_a_nan_loss_explodes_at_its_step():
+    f = findings(digits_mlp(loss_fn=lambda o, t: F.cross_entropy(o, t) + torch.log(o.mean() - 1e3)))
+    assert f["curve"] == "explodes" and f["nonfinite_step"] == 0
+
+
+def test_zero_grad_between_backward_and_step_plateaus():
+    def step(model, batch, opt, loss_fn):
+        loss = loss_fn(model(batch[0]), batch[1])
+        loss.backward()
+        opt.zero_grad()  # wipes the gradients: the step does nothing
+        opt.step()
+        return loss
+
+    f = findings(digits_mlp(train_step=step))
+    assert f["curve"] == "plateaus" and f["final_ratio"] == pytest.approx(1.0)
+
+
+def test_a_tiny_learning_rate_plateaus():
+    f = findings(digits_mlp(optimizer=adam(1e-6)))
+    assert f["curve"] == "plateaus" and f["final_ratio"] > 0.95
+
+
+def test_deterministic():
+    assert findings(digits_mlp(optimizer=adam(0.3))) == findings(digits_mlp(optimizer=adam(0.3)))
+
+
+@pytest.mark.parametrize("args, curve", [
+    ((0.02, 1.0, 0.05, 0.1, False, False), "converges"),
+    ((0.5, 1.0, 0.05, 0.1, False, False), "decreasing"),
+    ((0.95, 1.0, 0.05, 0.1, False, False), "plateaus"),
+    ((0.5, 1.2, 0.45, 0.3, False, False), "oscillates"),  # swings dominate
+    ((0.9, 3.0, 0.1, 0.05, False, False), "oscillates"),  # overshot then stuck
+    ((0.5, 1.0, 0.45, 0.02, False, False), "decreasing"),  # noisy (dropout) but small swings
+    ((2.0, 2.0, 0.6, 0.05, False, False), "goes-up"),
+    ((1.2, 1.2, 1.0, 0.05, False, True), "goes-up"),  # flipped sign
+    ((0.9, 50.0, 0.3, 1.0, False, False), "explodes"),
+    ((0.9, 1.0, 0.0, 0.0, True, False), "explodes"),
+])
+def test_thresholds(args, curve):
+    assert classify(*args) == curve
