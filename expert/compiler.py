@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from expert import schema as S
@@ -38,9 +37,10 @@ class EvidenceEdge:
 
 @dataclass
 class KnowledgeBase:
-    """The compiled KB: the graph plus the indexes the engine reads (all derived from the files)."""
+    """The compiled KB: validated entries and the indexes the engine reads; ``graph`` is its networkx
+    decision graph, built on first use (and left out of the on-disk cache, so reading the cache and
+    running the engine need no networkx import)."""
 
-    graph: nx.DiGraph
     stages: dict[str, S.Stage]
     symptoms: dict[str, S.Symptom]
     causes: dict[str, S.Cause]
@@ -52,9 +52,21 @@ class KnowledgeBase:
     by_symptom: dict[str, list[EvidenceEdge]] = field(default_factory=dict)
     by_cause: dict[str, list[EvidenceEdge]] = field(default_factory=dict)
     symptoms_by_probe: dict[str, list[str]] = field(default_factory=dict)
+    _graph: object = field(default=None, repr=False, compare=False)
 
     def stage_order(self) -> list[str]:
         return [s.id for s in sorted(self.stages.values(), key=lambda s: (s.order, s.id))]
+
+    @property
+    def graph(self):
+        if self._graph is None:
+            self._graph = decision_graph(self)
+        return self._graph
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_graph"] = None
+        return state
 
 
 # ---------------------------------------------------------------- phase 1: one file at a time
@@ -308,6 +320,8 @@ def _check(c: _Collected, probes: dict) -> list[Problem]:
             P.append(Problem(e.file, e.line, sid, "symptom is not evidence for any cause — link it from a cause's evidence or remove it"))
 
     # the workflow must be a DAG
+    import networkx as nx
+
     flow = nx.DiGraph((a, b) for a, e in stages.items() for b in e.item.next if b in stages)
     for cycle in nx.simple_cycles(flow):
         first = cycle.index(min(cycle))
@@ -357,38 +371,22 @@ def _check_judgement(e: _Entry, sid: str, j: S.Judgement, probes: dict) -> list[
 # ---------------------------------------------------------------- the graph
 
 def _build(c: _Collected, probes: dict) -> KnowledgeBase:
-    G = nx.DiGraph()
-    sources = {}
-    for kind, table in (("stage", c.stages), ("symptom", c.symptoms), ("cause", c.causes), ("remedy", c.remedies)):
-        for id_, e in table.items():
-            G.add_node(f"{kind}:{id_}", kind=kind, entry=e.item)
-            sources[f"{kind}:{id_}"] = f"{e.file}:{e.line}"
-    for pid, spec in probes.items():
-        G.add_node(f"probe:{pid}", kind="probe", entry=spec)
-    for sid, e in c.stages.items():
-        for nxt in e.item.next:
-            G.add_edge(f"stage:{sid}", f"stage:{nxt}", kind="next")
+    sources = {f"{kind}:{id_}": f"{e.file}:{e.line}"
+               for kind, table in (("stage", c.stages), ("symptom", c.symptoms), ("cause", c.causes), ("remedy", c.remedies))
+               for id_, e in table.items()}
     by_symptom: dict = {}
     by_cause: dict = {cid: [] for cid in c.causes}
     symptoms_by_probe: dict = {}
     for sid, e in c.symptoms.items():
-        G.add_edge(f"stage:{e.item.stage}", f"symptom:{sid}", kind="checks")
         if e.item.probe is not None:
-            G.add_edge(f"probe:{e.item.probe.probe}", f"symptom:{sid}", kind="answers")
             symptoms_by_probe.setdefault(e.item.probe.probe, []).append(sid)
     edges = [(cid, ev) for cid, e in c.causes.items() for ev in e.item.evidence]
     edges += [(x.item.cause, x.item) for x in c.evidence]
     for cid, ev in edges:
         edge = EvidenceEdge(ev.symptom, cid, ev.weight, ev.if_absent)
-        G.add_edge(f"symptom:{ev.symptom}", f"cause:{cid}", kind="evidence", weight=ev.weight, if_absent=ev.if_absent)
         by_symptom.setdefault(ev.symptom, []).append(edge)
         by_cause[cid].append(edge)
-    for cid, e in c.causes.items():
-        G.add_edge(f"stage:{e.item.stage}", f"cause:{cid}", kind="checks")
-        for rank, rid in enumerate(e.item.remedies):
-            G.add_edge(f"cause:{cid}", f"remedy:{rid}", kind="remedy", rank=rank)
     return KnowledgeBase(
-        graph=G,
         stages={k: e.item for k, e in c.stages.items()},
         symptoms={k: e.item for k, e in c.symptoms.items()},
         causes={k: e.item for k, e in c.causes.items()},
@@ -401,6 +399,31 @@ def _build(c: _Collected, probes: dict) -> KnowledgeBase:
         by_cause=by_cause,
         symptoms_by_probe=symptoms_by_probe,
     )
+
+
+def decision_graph(kb: KnowledgeBase):
+    """The KB as one networkx DiGraph with typed nodes and edges (see the module docstring)."""
+    import networkx as nx
+
+    G = nx.DiGraph()
+    for kind, table in (("stage", kb.stages), ("symptom", kb.symptoms), ("cause", kb.causes), ("remedy", kb.remedies), ("probe", kb.probes)):
+        for id_, entry in table.items():
+            G.add_node(f"{kind}:{id_}", kind=kind, entry=entry)
+    for sid, st in kb.stages.items():
+        for nxt in st.next:
+            G.add_edge(f"stage:{sid}", f"stage:{nxt}", kind="next")
+    for sid, sym in kb.symptoms.items():
+        G.add_edge(f"stage:{sym.stage}", f"symptom:{sid}", kind="checks")
+        if sym.probe is not None:
+            G.add_edge(f"probe:{sym.probe.probe}", f"symptom:{sid}", kind="answers")
+    for cid, edges in kb.by_cause.items():
+        for e in edges:
+            G.add_edge(f"symptom:{e.symptom}", f"cause:{cid}", kind="evidence", weight=e.weight, if_absent=e.if_absent)
+    for cid, cause in kb.causes.items():
+        G.add_edge(f"stage:{cause.stage}", f"cause:{cid}", kind="checks")
+        for rank, rid in enumerate(cause.remedies):
+            G.add_edge(f"cause:{cid}", f"remedy:{rid}", kind="remedy", rank=rank)
+    return G
 
 
 def compile_kb(extra_dirs=(), *, builtin: bool = True, probes: dict | None = None, builtin_dir: Path | None = None) -> KnowledgeBase:
@@ -417,4 +440,6 @@ def compile_kb(extra_dirs=(), *, builtin: bool = True, probes: dict | None = Non
     c.problems += [p for p in _check(c, probes) if not _about_broken(p, c.broken)]
     if c.problems:
         raise KBError(c.problems)
-    return _build(c, probes)
+    kb = _build(c, probes)
+    kb.graph  # build the decision graph now: compiling means the graph exists
+    return kb
