@@ -1,0 +1,9 @@
+"""Pixels fed as 0..255 (as an 8-bit image holds them) without scaling, trained with SGD."""
+from examples.builtin.digits_data import digits_subject
+
+
+def subject():
+    import torch
+
+    return digits_subject(scale=255 / 16,
+                          optimizer=lambda params: torch.optim.SGD(params, lr=0.05, momentum=0.9))

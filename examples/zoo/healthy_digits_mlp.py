@@ -1,0 +1,22 @@
+"""Healthy: an MLP on the 8x8 digits, pixels scaled to [0, 1], Adam at 1e-3, shuffled batches.
+
+The reference set-up of every tutorial; the diagnosis must raise nothing.
+"""
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+
+def subject():
+    torch.manual_seed(0)
+    X, y = load_digits(return_X_y=True)
+    X_tr, X_val, y_tr, y_val = train_test_split(X / 16.0, y, test_size=0.25, random_state=0, stratify=y)
+    as_set = lambda a, b: TensorDataset(torch.tensor(a, dtype=torch.float32), torch.tensor(b))
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+    return {"model": model,
+            "train_data": DataLoader(as_set(X_tr, y_tr), batch_size=64, shuffle=True),
+            "val_data": DataLoader(as_set(X_val, y_val), batch_size=256),
+            "loss_fn": nn.CrossEntropyLoss(),
+            "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3)}

@@ -1,0 +1,24 @@
+"""``nn.LogSoftmax(dim=0)`` at the end of a classifier trained with ``NLLLoss``.
+
+PyTorch forum, after the "Implicit dimension choice for log_softmax has been deprecated" warning:
+the user added ``dim=0``, which normalises over the batch instead of the classes.  The loss still
+falls, but the outputs of one example no longer form a distribution over its classes.
+"""
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+
+def subject():
+    torch.manual_seed(0)
+    X, y = load_digits(return_X_y=True)
+    X_tr, X_val, y_tr, y_val = train_test_split(X / 16.0, y, test_size=0.25, random_state=0, stratify=y)
+    as_set = lambda a, b: TensorDataset(torch.tensor(a, dtype=torch.float32), torch.tensor(b))
+    model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10), nn.LogSoftmax(dim=0))
+    return {"model": model,
+            "train_data": DataLoader(as_set(X_tr, y_tr), batch_size=64, shuffle=True),
+            "val_data": DataLoader(as_set(X_val, y_val), batch_size=64),
+            "loss_fn": nn.NLLLoss(),
+            "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3)}

@@ -1,0 +1,31 @@
+"""A hand-written negative log-likelihood that forgets the minus sign.
+
+Stack Overflow: "my loss is negative and keeps going down, but accuracy drops to zero" — the custom
+loss returns the mean log-probability of the true class, so minimising it pushes the true class
+down: training climbs the real loss.
+"""
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from sklearn.datasets import load_wine
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+
+def nll_loss(logits, targets):
+    log_probs = torch.log_softmax(logits, dim=1)
+    return log_probs.gather(1, targets[:, None]).mean()  # the fault: should be -(...).mean()
+
+
+def subject():
+    torch.manual_seed(0)
+    X, y = load_wine(return_X_y=True)
+    X_tr, X_val, y_tr, y_val = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    scaler = StandardScaler().fit(X_tr)
+    as_set = lambda a, b: TensorDataset(torch.tensor(scaler.transform(a), dtype=torch.float32), torch.tensor(b))
+    model = nn.Sequential(nn.Linear(13, 32), nn.ReLU(), nn.Linear(32, 3))
+    return {"model": model,
+            "train_data": DataLoader(as_set(X_tr, y_tr), batch_size=16, shuffle=True),
+            "val_data": DataLoader(as_set(X_val, y_val), batch_size=64),
+            "loss_fn": nll_loss, "task": "classification", "num_classes": 3,
+            "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3)}
