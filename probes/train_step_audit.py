@@ -4,7 +4,9 @@ Calls the user's train_step a few times on one batch and watches it: gradients t
 between calls, the model in eval mode during the step, weights that do not change, a loss that
 rises.
 
-How: the model is put in train mode once, as a training loop would, and gradients are cleared.
+How: the model stays in the mode it was handed over in (a model left in eval mode by an earlier
+evaluation and a step that never calls ``model.train()`` is exactly the fault), and gradients are
+cleared.
 Every call is seeded the same way, so dropout draws the same masks and two calls on one batch at the
 same weights give the same gradient.
 1. Learning rate 0 in every param group (weights stay put; weight decay scales by 1 - 0*wd), two
@@ -13,7 +15,9 @@ same weights give the same gradient.
    1 when it does.  (A step that clips gradients to a norm smaller than theirs reads 1 either way.)
 2. Optimizer state and learning rates put back, then ``CALLS`` calls with the real learning rate:
    did any parameter change, did the returned loss rise from the first call to the last.
-Forward pre-hooks on dropout and batch-norm layers record whether they ran in eval mode in any call.
+Forward pre-hooks on dropout and batch-norm layers record whether they ran in eval mode in any call,
+counting only forwards with gradients enabled: a step may evaluate a metric in eval mode under
+``no_grad`` and still train in train mode.
 """
 from __future__ import annotations
 
@@ -53,14 +57,13 @@ def measure(subject, ctx) -> Measurement:
     mode_layers = (torch.nn.modules.dropout._DropoutNd, torch.nn.modules.batchnorm._BatchNorm)
     for m in model.modules():
         if isinstance(m, mode_layers):
-            handles.append(m.register_forward_pre_hook(lambda mod, args: modes.append(mod.training)))
+            handles.append(m.register_forward_pre_hook(lambda mod, args: modes.append(mod.training) if torch.is_grad_enabled() else None))
 
     def call() -> float:
         torch.manual_seed(ctx.seed)
         return training.step(subject, batch, optimizer)
 
     try:
-        model.train()
         model.zero_grad(set_to_none=True)
         saved_state = copy.deepcopy(optimizer.state_dict())
         lrs = [g["lr"] for g in optimizer.param_groups]

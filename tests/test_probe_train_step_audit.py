@@ -116,3 +116,28 @@ def test_same_seed_same_findings():
     subject = digits_subject(mlp(dropout=0.3), train_step=textbook_step)
     first = run_probe("train-step-audit", subject, ctx())
     assert run_probe("train-step-audit", subject, ctx())["details"]["losses"] == first["details"]["losses"]
+
+
+def metric_in_eval_then_train(model, batch, optimizer, loss_fn):
+    model.train()
+    loss = textbook_step(model, batch, optimizer, loss_fn)
+    model.eval()  # a metric under no_grad, then back to training mode: healthy
+    with torch.no_grad():
+        model(batch[0])
+    model.train()
+    return loss
+
+
+def test_a_model_handed_over_in_eval_mode_is_seen():
+    subject = digits_subject(mlp(dropout=0.3), train_step=textbook_step)
+    subject.model.eval()  # e.g. left so by a baseline evaluation before training
+    assert audit(subject)["eval_mode_in_step"] is True
+    assert subject.model.training is False  # and it is handed back as it came
+
+
+@pytest.mark.parametrize("step", [metric_in_eval_then_train, textbook_step])
+def test_eval_mode_forwards_under_no_grad_do_not_count(step):
+    subject = digits_subject(mlp(dropout=0.3), train_step=step)
+    if step is metric_in_eval_then_train:
+        subject.model.eval()  # the step itself switches to train mode
+    assert audit(subject)["eval_mode_in_step"] is False
