@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from expert import schema as S
+from expert.entries import freeze
 from expert.problems import KBError, Problem, did_you_mean
 from expert.yaml_source import Located, read
 
@@ -27,7 +28,7 @@ _LIST_DIRS = {"symptoms": (S.SymptomsFile, "symptoms"), "remedies": (S.RemediesF
 _SINGLE_FILES = {"stages.yaml": (S.StagesFile, "stages"), "patterns.yaml": (S.PatternsFile, "patterns"), "healthy.yaml": (S.HealthyFile, "healthy")}
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class EvidenceEdge:
     symptom: str
     cause: str
@@ -37,7 +38,8 @@ class EvidenceEdge:
 
 @dataclass
 class KnowledgeBase:
-    """The compiled KB: validated entries and the indexes the engine reads; ``graph`` is its networkx
+    """The compiled KB: validated entries (frozen dataclasses, ``expert.entries``) and the indexes the
+    engine reads; ``graph`` is its networkx
     decision graph, built on first use (and left out of the on-disk cache, so reading the cache and
     running the engine need no networkx import)."""
 
@@ -387,12 +389,12 @@ def _build(c: _Collected, probes: dict) -> KnowledgeBase:
         by_symptom.setdefault(ev.symptom, []).append(edge)
         by_cause[cid].append(edge)
     return KnowledgeBase(
-        stages={k: e.item for k, e in c.stages.items()},
-        symptoms={k: e.item for k, e in c.symptoms.items()},
-        causes={k: e.item for k, e in c.causes.items()},
-        remedies={k: e.item for k, e in c.remedies.items()},
-        patterns=[e.item for e in c.patterns],
-        healthy=[e.item for e in c.healthy],
+        stages={k: freeze(e.item) for k, e in c.stages.items()},
+        symptoms={k: freeze(e.item) for k, e in c.symptoms.items()},
+        causes={k: freeze(e.item) for k, e in c.causes.items()},
+        remedies={k: freeze(e.item) for k, e in c.remedies.items()},
+        patterns=[freeze(e.item) for e in c.patterns],
+        healthy=[freeze(e.item) for e in c.healthy],
         probes=dict(probes),
         sources=sources,
         by_symptom=by_symptom,

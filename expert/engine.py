@@ -120,10 +120,10 @@ def rank(kb: KnowledgeBase, observations: dict[str, Observation]) -> list[Belief
         Belief(cid, sigmoid(lo[cid]), kb.causes[cid].prior, tuple(sorted(contribs[cid], key=lambda c: (-abs(c.delta), c.symptom))))
         for cid in kb.causes
     ]
-    return sorted(beliefs, key=lambda b: (-round(b.score, 12), b.cause))
+    return sorted(beliefs, key=lambda b: (-b.score, b.cause))
 
 
-def _eig(kb: KnowledgeBase, sid: str, lo: dict[str, float]) -> float:
+def _eig(kb: KnowledgeBase, sid: str, lo: dict[str, float], belief: dict[str, float]) -> float:
     edges = kb.by_symptom.get(sid, ())
     if not edges:
         return 0.0
@@ -131,12 +131,11 @@ def _eig(kb: KnowledgeBase, sid: str, lo: dict[str, float]) -> float:
     keep_absent = 1.0 - base
     for e in edges:
         if e.weight > 0:
-            keep_absent *= 1.0 - sigmoid(lo[e.cause]) * min(0.99, base * math.exp(min(e.weight, 10)))
+            keep_absent *= 1.0 - belief[e.cause] * min(0.99, base * math.exp(min(e.weight, 10)))
     p = min(max(1.0 - keep_absent, 1e-6), 1 - 1e-6)
     gain = 0.0
     for e in edges:
-        now = lo[e.cause]
-        b = sigmoid(now)
+        now, b = lo[e.cause], belief[e.cause]
         gain += p * _kl(sigmoid(now + e.weight), b) + (1 - p) * _kl(sigmoid(now + e.if_absent), b)
     return gain
 
@@ -196,6 +195,7 @@ def plan(
     questions: also offer questions for unknown symptoms no available probe answers.
     """
     lo = log_odds(kb, observations)
+    belief = {c: sigmoid(v) for c, v in lo.items()}
     frame = _Frame(lo, threshold)
     probes = list(probes)
     answered_by_probe = {s for p in probes for s in kb.symptoms_by_probe.get(p, ())}
@@ -205,7 +205,7 @@ def plan(
         if not open_ or not frame.could_change(*_reach(kb, open_)):
             continue
         cost = (probe_costs or {}).get(pid, kb.probes[pid].cost_s)
-        gain = sum(_eig(kb, s, lo) for s in open_)
+        gain = sum(_eig(kb, s, lo, belief) for s in open_)
         actions.append(Action("probe", pid, cost, (gain + 1e-9) / max(cost, 1e-3), tuple(open_)))
     if questions:
         for sid, sym in kb.symptoms.items():
@@ -213,7 +213,7 @@ def plan(
                 continue
             if not frame.could_change(*_reach(kb, (sid,))):
                 continue
-            gain = _eig(kb, sid, lo)
+            gain = _eig(kb, sid, lo, belief)
             actions.append(Action("question", sid, sym.question_cost_s, (gain + 1e-9) / sym.question_cost_s, (sid,)))
     return sorted(actions, key=lambda a: (-a.value, a.cost_s, a.kind, a.id))
 

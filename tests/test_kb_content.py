@@ -152,16 +152,16 @@ def test_five_most_common_bugs(kb):
 
 
 def test_remedy_ladders_follow_the_guide(kb):
-    assert kb.causes["high-bias"].remedies == [
+    assert list(kb.causes["high-bias"].remedies) == [
         "make-model-bigger", "reduce-regularization", "error-analysis", "choose-different-architecture",
         "tune-hyperparameters", "add-features"]
-    assert kb.causes["high-variance"].remedies == [
+    assert list(kb.causes["high-variance"].remedies) == [
         "add-training-data", "add-normalization", "add-data-augmentation", "increase-regularization",
         "error-analysis", "choose-different-architecture", "tune-hyperparameters", "early-stopping",
         "remove-features", "reduce-model-size"]
-    assert kb.causes["distribution-shift"].remedies == [
+    assert list(kb.causes["distribution-shift"].remedies) == [
         "analyze-test-val-errors", "synthesize-training-data", "domain-adaptation"]
-    assert kb.causes["validation-overfitting"].remedies == ["rebalance-datasets"]
+    assert list(kb.causes["validation-overfitting"].remedies) == ["rebalance-datasets"]
     known = kb.remedies["compare-to-known-result"].steps
     assert len(known) == 7 and "Official" in known[0] and "baselines" in known[-1]
     assert "3e-4" in " ".join(kb.remedies["use-sensible-defaults"].steps)

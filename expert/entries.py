@@ -1,0 +1,60 @@
+"""The compiled KB's entries: frozen, slotted dataclasses with exactly the schema's fields.
+
+pydantic validates at the YAML boundary (``expert.schema``); inside, entries are plain immutable
+records — cheap to pickle for the compiled-KB cache and to pass around.  The classes are derived from
+the schema models, so a field added to the schema appears here with no second definition.
+"""
+from __future__ import annotations
+
+from dataclasses import make_dataclass
+
+from pydantic import BaseModel
+
+from expert import schema as S
+
+
+def _holds(self, value):
+    """True/False for a known finding value; None when the value is unknown (see schema.Judgement)."""
+    if value is None:
+        return None
+    if self.is_ is not None:
+        return bool(value) is self.is_
+    if self.equals is not None:
+        return value == self.equals
+    if self.in_ is not None:
+        return value in self.in_
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return None
+    if self.above is not None:
+        return value > self.above
+    return value < self.below
+
+
+_METHODS = {"Judgement": {"holds": _holds}}
+_CLASSES: dict[type, type] = {}
+
+
+def _entry_class(model: type[BaseModel]) -> type:
+    name = model.__name__
+    cls = make_dataclass(name, list(model.model_fields), frozen=True, slots=True, namespace=_METHODS.get(name, {}))
+    cls.__module__ = __name__
+    cls.__doc__ = model.__doc__
+    globals()[name] = cls  # importable by name, so pickle finds it
+    return cls
+
+
+for _model in (S.Stage, S.Pattern, S.Judgement, S.Symptom, S.Evidence, S.ExtraEvidence, S.Reference, S.CaseSpec, S.Cases,
+               S.Cause, S.Remedy, S.HealthyCase):
+    _CLASSES[_model] = _entry_class(_model)
+
+
+def freeze(value):
+    """A validated pydantic model (or a list/dict of them) as entries; lists become tuples."""
+    if isinstance(value, BaseModel):
+        cls = _CLASSES[type(value)]
+        return cls(**{name: freeze(getattr(value, name)) for name in type(value).model_fields})
+    if isinstance(value, list):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, dict):
+        return {k: freeze(v) for k, v in value.items()}
+    return value
