@@ -90,8 +90,8 @@ class Diagnosis:
         from probes.run import missing_needs
 
         for pid, spec in self.kb.probes.items():
-            if pid in self.records or pid not in self.kb.symptoms_by_probe or not self.keys:
-                continue
+            if pid in self.records or pid not in self.kb.symptoms_by_probe or not self.keys or "record" in spec.needs:
+                continue  # the record probe is fed by --record, never by the target
             why = missing_needs(spec, _Keys(self.keys))
             if why:
                 self.records[pid] = _skipped(pid, why)
@@ -128,7 +128,7 @@ def run_headless(diag: Diagnosis, runner, *, budget_s: float = 120.0, probe_time
         result = runner.run(pid, min(probe_timeout_s, left), lambda f, m, pid=pid: emit("progress", {"probe": pid, "fraction": f, "message": m}))
         diag.add_probe_result(result)
         emit("done", {"probe": pid, "status": result["status"], "seconds": result["seconds"], "elapsed": clock() - start})
-    for pid in diag.kb.probes:
-        if pid not in diag.records and pid in diag.kb.symptoms_by_probe:
+    for pid, spec in diag.kb.probes.items():
+        if pid not in diag.records and pid in diag.kb.symptoms_by_probe and "record" not in spec.needs:
             diag.records[pid] = _skipped(pid, diag.probe_status(pid) or "not needed: no outcome could change the ranking")
     return diag

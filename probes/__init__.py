@@ -1,0 +1,18 @@
+"""dldoctor's probes.  ``from probes import watch`` gives watch mode (probes/watch.py).
+
+The re-exports are lazy (PEP 562) so that ``import probes`` and the probe declarations stay torch-free.
+``probes.watch`` is both the module and the function: the module is callable (``watch(model, ...)``),
+because importing a submodule rebinds the package attribute of the same name to the module.
+"""
+
+_LAZY = {"Watch": "probes.watch", "DoomedRun": "probes.watch", "assert_trains": "probes.testing"}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name == "watch":
+        return importlib.import_module("probes.watch")
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'probes' has no attribute {name!r}")

@@ -28,6 +28,7 @@ PROBE_MODULES: dict[str, str] = {
     "shift": "probes.shift",
     "bias-variance": "probes.bias_variance",
     "history": "probes.history",
+    "record": "probes.record",
 }
 
 

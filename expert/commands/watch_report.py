@@ -54,11 +54,11 @@ def run(args) -> int:
 def judged(m) -> tuple[list, list, str]:
     """(symptoms present as (title, finding, value), top causes as (id, title, score), a note)."""
     from expert import engine
-    from expert.knowledge import load_kb
+    from expert.knowledge import load_kb, pyproject_kb_dirs
     from expert.problems import KBError
 
     try:
-        kb = load_kb()
+        kb = load_kb(pyproject_kb_dirs())
     except (KBError, ValueError, OSError) as exc:
         return [], [], f"no diagnosis: the knowledge base did not load ({str(exc).splitlines()[0]})"
     obs = engine.judge(kb, "record", m.findings, m.confidence)

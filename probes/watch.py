@@ -1,0 +1,550 @@
+"""Watch mode: dldoctor inside the user's own training loop, cheaply, then a diagnosis from what it saw.
+
+    from probes import watch
+
+    with watch(model, optimizer, record="run.jsonl", every=10) as w:
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            w.step(loss)                      # once per step, after optimizer.step()
+        w.eval({"val_loss": val_loss})        # optionally, after each validation
+
+    dldoctor diagnose --record run.jsonl      # the same engine and KB judge the record
+    dldoctor watch-report run.jsonl           # the curves, plotted
+
+What it costs.  Every step: two clock reads, the loss kept on its device (``detach``, no host sync)
+and one forward pre-hook call on the model.  Every ``every``-th step (a *record step*): per-layer
+gradient norms (one ``torch._foreach_norm``), update-to-weight ratios (up to 4096 weights per
+layer are copied just before that step's ``optimizer.step``), dead ReLU units (forward hooks
+attached for that step only), memory, learning rates, one host sync for all of it, one JSON line.
+
+Timing.  Step time = the time between successive ``w.step`` calls, less the watch's own work.  Data
+time = from the end of one ``w.step`` to the model's next forward (the forward pre-hook) or to
+``w.data_ready()``: the wait for the next batch.  ``w.eval`` restarts the clock, so validation time
+is not counted as a training step's.  On CUDA the clocks are host-side: a wait that overlaps queued
+GPU work is still counted as waiting.
+
+Early warning.  On record steps (at most ``check_share``, default 1%, of the run's wall time) the
+running findings (``probes.record.summarize(..., live=True)``: an unfinished curve has a shape
+only once it explodes) are judged with the KB's ``record`` symptoms; a symptom that turns present
+is announced once on stderr, in one line with its likely cause, or raised as ``DoomedRun`` with
+``on_warning="raise"`` (``"off"``: no check).  Nothing is judged before step ``warmup`` (default
+100: a curve of a few steps has no shape yet, and the first batches carry start-up costs), except
+that a non-finite value is checked at once.
+
+The record (JSON lines, version 1).  Non-finite numbers are written as ``null``.
+  line 1  {"kind": "header", "version": 1, "model", "params", "trainable", "every", "layers": [names
+          of trainable parameters], "layer_sizes", "relu_layers", "device", "memory": "cuda"|"heap"|"rss",
+          "optimizer", "started", "torch"}
+  step    one per record step, and one for the steps still pending before an eval and at the end:
+          {"kind": "step", "step": k (0-based index of the last step of the window), "t": seconds since
+          start, "losses": [the window's per-step losses], "loss", "timed_steps", "step_time",
+          "data_time" (means over the timed steps of the window, seconds), "overhead_s"}
+          and on record steps also "recorded": true, "grad_norm" (total), "grad_norms": [per layer],
+          "nonfinite_grad", "skipped_step" (non-finite gradients whose optimizer step was skipped,
+          as torch.amp.GradScaler does), "first_last_grad_ratio", "update_ratio" (median over weight layers),
+          "update_ratios": [per layer], "dead_frac" (largest over ReLU layers), "dead_fracs",
+          "memory_mb" (header "memory" says which), "host_mb" (CUDA runs: the host heap), "lr": [per
+          param group]
+  eval    {"kind": "eval", "step", "t", "metrics": {name: value}}
+  end     {"kind": "end", "steps", "seconds", "error": null or "Type: message"}
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+import types
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from probes.record import summarize
+
+VERSION = 1
+FLUSH_S = 1.0  # the record file is flushed at most this often (and on exit)
+CHECK_SHARE = 0.01  # default share of the run's wall time for early-warning checks (and heap readings)
+GRACE_S = 0.05  # ... beyond a first allowance, so that a short run's start is measured too
+ACTIVATIONS = (nn.ReLU, nn.ReLU6)
+SAMPLE = 4096  # weights sampled per layer for the update-to-weight ratio
+_KEPT = frozenset(("step", "losses", "timed_steps", "step_time", "data_time", "recorded", "grad_norm", "nonfinite_grad",
+                   "first_last_grad_ratio", "update_ratio", "dead_frac", "memory_mb", "host_mb"))  # rows kept in memory
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+class DoomedRun(RuntimeError):
+    """Raised by ``w.step`` under ``on_warning="raise"`` when a KB symptom turns present."""
+
+    def __init__(self, message: str, symptom: str, cause: str | None, step: int):
+        super().__init__(message)
+        self.symptom, self.cause, self.step = symptom, cause, step
+
+
+def watch(model, optimizer=None, record=None, every: int = 10, **options) -> "Watch":
+    """A ``Watch`` to use as a context manager around the training loop (see the module docstring)."""
+    return Watch(model, optimizer, record=record, every=every, **options)
+
+
+class Watch:
+    def __init__(self, model: nn.Module, optimizer=None, *, record=None, every: int = 10,
+                 on_warning: str = "print", warmup: int = 100, check_share: float = CHECK_SHARE, kb=None, stream=None):
+        if not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a positive integer, got {every!r}")
+        if on_warning not in ("print", "raise", "off"):
+            raise ValueError(f"on_warning must be 'print', 'raise' or 'off', got {on_warning!r}")
+        self.model, self.optimizer, self.every = model, optimizer, every
+        self.path = Path(record) if record is not None else None
+        self.on_warning, self.warmup, self.check_share, self._kb, self._stream = on_warning, warmup, check_share, kb, stream
+        self.header: dict = {}
+        self.rows: list[dict] = []  # step rows without the per-layer lists: what summarize reads
+        self.evals: list[dict] = []
+        self.warnings: list[str] = []
+        self._hooks, self._relu_hooks, self._file, self._gauge, self._host = [], [], None, None, None
+        self._started = self._closed = False
+
+    # ------------------------------------------------------------ life cycle
+
+    def __enter__(self) -> "Watch":
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        self.close(exc)
+        return False
+
+    def start(self) -> "Watch":
+        if self._started:
+            raise RuntimeError("this watch has already been started")
+        self._started = True
+        named = [(n, p) for n, p in self.model.named_parameters() if p.requires_grad]
+        self._names, self._params = [n for n, _ in named], [p for _, p in named]
+        weights = [i for i, p in enumerate(self._params) if p.dim() >= 2]
+        self._weights = weights or list(range(len(self._params)))  # the update ratio's median is over weights
+        self._first_last = (weights[0], weights[-1]) if len(weights) >= 2 else None
+        self._samples = [_sample(p) for p in self._params]
+        self._segments = _segments(self._samples)  # sample element -> its layer (None: several devices)
+        self._sizes = [t.numel() for t in self._samples]
+        self._relus = [(n, m) for n, m in self.model.named_modules() if isinstance(m, ACTIVATIONS)]
+        self._device = self._params[0].device if self._params else torch.device("cpu")
+        self._gauge = MemoryGauge(self._device)
+        self._host = MemoryGauge(torch.device("cpu")) if self._device.type == "cuda" else None
+        self.header = {
+            "kind": "header", "version": VERSION, "model": type(self.model).__name__,
+            "params": sum(p.numel() for p in self.model.parameters()), "trainable": sum(p.numel() for p in self._params),
+            "every": self.every, "layers": self._names, "layer_sizes": [p.numel() for p in self._params],
+            "relu_layers": [n for n, _ in self._relus], "device": str(self._device), "memory": self._gauge.kind,
+            "optimizer": type(self.optimizer).__name__ if self.optimizer is not None else None,
+            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "torch": torch.__version__,
+        }
+        self._step, self._t0 = 0, time.perf_counter()
+        self._t_end = self._t_data = None
+        self._win_losses, self._win_time, self._win_data, self._win_timed = [], 0.0, 0.0, 0
+        self._overhead, self._last_flush, self._check_spent = 0.0, self._t0, 0.0
+        self._snapshot, self._dead, self._record_next, self._warned = None, {}, True, set()
+        self._urgent_done = self._stepped = False
+        self._symptoms = self._load_symptoms() if self.on_warning != "off" else []
+        if self.path is not None:
+            self._file = open(self.path, "w", encoding="utf-8")
+            self._write(self.header)
+        self._hooks.append(self.model.register_forward_pre_hook(self._on_forward))
+        if self.optimizer is not None:
+            self._hooks.append(self.optimizer.register_step_pre_hook(self._on_optimizer_step))
+        self._attach_relus()
+        return self
+
+    def close(self, exc: BaseException | None = None) -> None:
+        """Write what is pending and the end line; remove every hook (also when writing fails)."""
+        if self._closed or not self._started:
+            return
+        self._closed = True
+        lost = ""
+        try:
+            try:
+                if self._win_losses or self._win_timed:
+                    self._emit(self._step - 1, recorded=False)
+            except RuntimeError as err:  # e.g. the CUDA error that also ended the loop: keep the user's error
+                if exc is None:
+                    raise
+                lost = f" (the last steps were lost: {type(err).__name__})"
+        finally:
+            for h in self._hooks + self._relu_hooks:
+                h.remove()
+            self._hooks, self._relu_hooks, self._snapshot = [], [], None
+            for gauge in (self._gauge, self._host):
+                if gauge is not None:
+                    gauge.close()
+            if self._file is not None:
+                try:
+                    err = f"{type(exc).__name__}: {exc}".strip() + lost if exc is not None else None
+                    self._write({"kind": "end", "steps": self._step, "seconds": round(time.perf_counter() - self._t0, 3), "error": err})
+                finally:
+                    self._file.close()
+
+    # ------------------------------------------------------------ what the user calls
+
+    def step(self, loss=None) -> None:
+        """Mark the end of one training step (after ``optimizer.step()``), with its loss."""
+        t = time.perf_counter()
+        if self._t_end is not None and self._t_data is not None:
+            self._win_time += t - self._t_end
+            self._win_data += self._t_data - self._t_end
+            self._win_timed += 1
+        if loss is not None:
+            if torch.is_tensor(loss):
+                if loss.numel() != 1:
+                    raise TypeError(f"w.step wants the scalar loss, got a tensor of shape {tuple(loss.shape)}")
+                loss = loss.detach()
+            else:
+                loss = float(loss)
+            self._win_losses.append(loss)
+        k = self._step
+        row = self._emit(k, recorded=True) if self._record_next else None
+        self._step = k + 1
+        self._record_next = self._step % self.every == 0
+        if self._record_next and not self._relu_hooks:
+            self._attach_relus()
+        if row is not None:
+            bad = bool(row.get("nonfinite_grad")) or None in row["losses"]
+            self._check(k, urgent=bad and not self._urgent_done)
+            self._urgent_done = self._urgent_done or bad
+        self._t_data, self._stepped = None, False
+        self._t_end = time.perf_counter()
+        self._overhead += self._t_end - t
+
+    def data_ready(self) -> None:
+        """Mark the arrival of the step's batch (for loops whose forward is not the watched model's)."""
+        if self._t_data is None:
+            self._t_data = time.perf_counter()
+
+    def eval(self, metrics: dict | None = None, **more) -> None:
+        """Record validation metrics (e.g. ``{"val_loss": 0.41, "val_acc": 0.88}``) after step ``w.step``."""
+        plain = {str(k): _plain(v) for k, v in {**(metrics or {}), **more}.items()}
+        if self._win_losses or self._win_timed:  # the steps so far come before their evaluation in the file
+            self._emit(self._step - 1, recorded=False)
+        row = {"kind": "eval", "step": self._step - 1, "t": round(time.perf_counter() - self._t0, 4), "metrics": plain}
+        self.evals.append(row)
+        self._write(row)
+        self._check(self._step - 1)
+        self._t_end, self._t_data = time.perf_counter(), None
+
+    @property
+    def steps(self) -> int:
+        return self._step
+
+    def findings(self):
+        """The running findings (a ``probes.spec.Measurement``), as ``dldoctor diagnose --record`` would see them."""
+        return summarize(self.header, self.rows, self.evals)
+
+    # ------------------------------------------------------------ hooks
+
+    def _on_forward(self, module, args) -> None:
+        if self._t_data is None:
+            self._t_data = time.perf_counter()
+
+    def _on_optimizer_step(self, optimizer, args, kwargs) -> None:
+        self._stepped = True
+        if self._record_next and self._snapshot is None and self._segments is not None:
+            self._snapshot = self._sampled()  # a copy of the sampled weights before the step
+
+    def _attach_relus(self) -> None:
+        self._relu_hooks = [m.register_forward_hook(self._relu_hook(i)) for i, (_, m) in enumerate(self._relus)]
+
+    def _relu_hook(self, i: int):
+        def hook(module, inputs, output):
+            if torch.is_tensor(output) and output.dim() >= 2 and output.numel():
+                x = output.detach()
+                dims = (0, *range(2, x.dim()))  # a unit is a feature (Linear) or a channel (Conv)
+                self._dead[i] = (x.amax(dim=dims) <= 0).float().mean()
+        return hook
+
+    # ------------------------------------------------------------ measuring and writing
+
+    def _emit(self, k: int, recorded: bool) -> dict:
+        row = {"kind": "step", "step": k, "t": round(time.perf_counter() - self._t0, 4)}
+        tensors, n_loss = self._loss_tensors()
+        layer = self._layer_tensors() if recorded else None
+        flat = torch.cat([t.float().to(self._device) for t in (tensors, layer and layer[0]) if t is not None]).tolist() if (
+            tensors is not None or layer) else []
+        losses = [x if isinstance(x, float) else flat[x] for x in n_loss]
+        row["losses"] = [_finite(v) for v in losses]
+        row["loss"] = row["losses"][-1] if losses else None
+        if self._win_timed:
+            n = self._win_timed
+            row.update(timed_steps=n, step_time=self._win_time / n, data_time=self._win_data / n)
+        self._win_losses, self._win_time, self._win_data, self._win_timed = [], 0.0, 0.0, 0
+        row["overhead_s"] = round(self._overhead, 6)
+        if recorded:
+            row.update(self._layer_values(flat[len(flat) - layer[0].shape[0]:] if layer else [], layer))
+        self._write(row)
+        slim = {k: v for k, v in row.items() if k in _KEPT}  # small: the watch's own memory is measured too
+        self.rows.append(slim)
+        return slim
+
+    def _loss_tensors(self):
+        """(one stacked tensor of the window's tensor losses or None, per loss: a float or its index in it)."""
+        ts = [x for x in self._win_losses if not isinstance(x, float)]
+        order, j = [], 0
+        for x in self._win_losses:
+            if isinstance(x, float):
+                order.append(x)
+            else:
+                order.append(j)
+                j += 1
+        if not ts:
+            return None, order
+        try:
+            return torch.stack(ts).to(self._device).reshape(-1), order
+        except RuntimeError:  # losses of other shapes or devices: one by one
+            return torch.stack([t.reshape(()).to(self._device, torch.float32) for t in ts]), order
+
+    def _layer_tensors(self):
+        """(one flat tensor of every per-layer number, its layout) for a record step, without a host sync."""
+        idx = [i for i, p in enumerate(self._params) if p.grad is not None and not p.grad.is_sparse]
+        parts, layout = [], {"grad": idx, "update": [], "dead": sorted(self._dead)}
+        if idx:
+            parts += _norms([self._params[i].grad for i in idx])
+        parts = [torch.stack(parts)] if parts else []
+        if self._snapshot is not None:  # squared norms of weights and updates per layer: a fixed number of ops
+            before = self._snapshot
+            squares = torch.stack([before * before, (self._sampled() - before).square()])
+            if squares.is_cuda:  # one kernel
+                sums = torch.zeros(2, len(self._params), device=before.device).index_add_(1, self._segments, squares)
+            else:  # on CPU a sum per layer beats a scatter
+                sums = torch.stack([c.sum(1) for c in squares.split(self._sizes, 1)], 1)
+            parts.append(sums.reshape(-1))
+            layout["update"] = list(range(len(self._params)))
+        if layout["dead"]:
+            parts.append(torch.stack([self._dead[i] for i in layout["dead"]]))
+        self._snapshot, self._dead = None, {}
+        if self.every > 1:
+            for h in self._relu_hooks:
+                h.remove()
+            self._relu_hooks = []
+        if not parts:
+            return None
+        try:
+            flat = torch.cat(parts)
+        except RuntimeError:  # parameters on several devices
+            flat = torch.cat([p.to(self._device) for p in parts])
+        return flat, layout
+
+    def _sampled(self) -> torch.Tensor:
+        return torch.cat([s.reshape(-1) for s in self._samples]).float()
+
+    def _layer_values(self, flat: list, layer) -> dict:
+        layout = layer[1] if layer else {"grad": [], "update": [], "dead": []}
+        n_g, n_u = len(layout["grad"]), len(layout["update"])
+        grads = [None] * len(self._params)
+        for i, v in zip(layout["grad"], flat[:n_g]):
+            grads[i] = v
+        out = {"recorded": True, "grad_norms": [_finite(v) for v in grads]}
+        present = [v for v in grads if v is not None]
+        out["nonfinite_grad"] = any(not math.isfinite(v) for v in present)
+        if out["nonfinite_grad"] and self.optimizer is not None and not self._stepped:
+            out["nonfinite_grad"], out["skipped_step"] = False, True  # a GradScaler skipped the step: AMP at work
+        out["grad_norm"] = _finite(math.sqrt(sum(v * v for v in present))) if present and not out["nonfinite_grad"] else None
+        if self._first_last and grads[self._first_last[0]] is not None and grads[self._first_last[1]] is not None:
+            a, b = (grads[i] / math.sqrt(self._params[i].numel()) for i in self._first_last)
+            out["first_last_grad_ratio"] = _finite(a / b) if b > 0 else None
+        if n_u:
+            w, d = flat[n_g:n_g + n_u], flat[n_g + n_u:n_g + 2 * n_u]  # squared norms
+            ratios = [_finite(math.sqrt(dv / wv)) if wv > 0 else None for wv, dv in zip(w, d)]
+            out["update_ratios"] = ratios
+            known = sorted(ratios[i] for i in self._weights if ratios[i] is not None)
+            out["update_ratio"] = known[len(known) // 2] if known else None
+        dead = flat[n_g + 2 * n_u:]
+        if dead:
+            out["dead_fracs"] = {self._relus[i][0]: v for i, v in zip(layout["dead"], dead)}
+            out["dead_frac"] = max(dead)
+        out["memory_mb"] = self._gauge.read(time.perf_counter() - self._t0)
+        if self._host is not None:  # on CUDA the host heap too: a retained graph's nodes live there
+            out["host_mb"] = self._host.read(time.perf_counter() - self._t0)
+        if self.optimizer is not None:
+            out["lr"] = [_plain(g.get("lr")) for g in self.optimizer.param_groups]
+        return out
+
+    def _write(self, obj: dict) -> None:
+        if self._file is None:
+            return
+        try:
+            text = json.dumps(obj, allow_nan=False, default=_plain)
+        except ValueError:  # a non-finite number slipped through: null it rather than stop the run
+            text = json.dumps(_clean(obj), allow_nan=False, default=_plain)
+        self._file.write(text + "\n")
+        now = time.perf_counter()
+        if now - self._last_flush > FLUSH_S:
+            self._file.flush()
+            self._last_flush = now
+
+    # ------------------------------------------------------------ early warning
+
+    def _load_symptoms(self) -> list:
+        from expert.problems import KBError
+
+        try:
+            if self._kb is None:
+                from expert.knowledge import load_kb
+
+                self._kb = load_kb()
+        except (KBError, ValueError, OSError, ImportError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            print(f"dldoctor watch: early warnings are off (the knowledge base did not load: {first})", file=self._stream or sys.stderr)
+            return []
+        kb, out = self._kb, []
+        for sid in kb.symptoms_by_probe.get("record", ()):
+            edges = [e for e in kb.by_symptom.get(sid, ()) if e.weight > 0]
+            likely = max(edges, key=lambda e: (e.weight, e.cause)).cause if edges else None
+            out.append((sid, kb.symptoms[sid].probe, kb.symptoms[sid].title, likely))
+        return out
+
+    def _check(self, k: int, urgent: bool = False) -> None:
+        if not self._symptoms or len(self._warned) == len(self._symptoms):
+            return
+        t = time.perf_counter()
+        if not urgent and (k < self.warmup or self._check_spent > self.check_share * (t - self._t0)):
+            return
+        findings = summarize(self.header, self.rows, self.evals, live=True).findings
+        self._check_spent += time.perf_counter() - t
+        for sid, judgement, title, likely in self._symptoms:
+            value = findings.get(judgement.finding)
+            if sid in self._warned or not judgement.holds(value):
+                continue
+            self._warned.add(sid)
+            msg = f"dldoctor watch: step {k}: {title} ({judgement.finding} = {_show(value)})" + (f" (likely: {likely})" if likely else "")
+            self.warnings.append(msg)
+            if self.on_warning == "raise":
+                raise DoomedRun(msg, sid, likely, k)
+            print(msg, file=self._stream or sys.stderr)
+
+
+class MemoryGauge:
+    """Memory in use, measured the best way this process allows (``kind``):
+
+    cuda  ``torch.cuda.memory_allocated``: exact and free.
+    heap  the C heap's bytes in use (glibc ``mallinfo2``: CPU tensors live there).  Exact, and unlike
+          the resident size it is not hidden by freed pages being reused, so a leak of a few KB a step
+          shows.  It walks the allocator's free lists, so it is skipped on record steps where its
+          total cost exceeds ``CHECK_SHARE`` of the run's time, beyond ``GRACE_S`` (memory is then null).
+    rss   the resident set size (/proc/self/statm; the peak from ``resource`` off Linux): what is left.
+    """
+
+    def __init__(self, device: torch.device):
+        self.device, self.spent, self._statm, self._mallinfo = device, 0.0, None, None
+        if device.type == "cuda":
+            self.kind = "cuda"
+            return
+        self._mallinfo = _mallinfo2()
+        self.kind = "heap" if self._mallinfo is not None else "rss"
+
+    def read(self, elapsed: float) -> float | None:
+        """Megabytes in use now (None when skipped to keep within the time share)."""
+        if self.kind == "cuda":
+            return round(torch.cuda.memory_allocated(self.device) / 2**20, 3)
+        if self.kind == "heap":
+            if self.spent > max(CHECK_SHARE * elapsed, GRACE_S):
+                return None
+            t = time.perf_counter()
+            m = self._mallinfo()
+            self.spent += time.perf_counter() - t
+            return round((m.uordblks + m.hblkhd) / 2**20, 3)
+        try:
+            if self._statm is None:
+                self._statm = os.open("/proc/self/statm", os.O_RDONLY)
+            return round(int(os.pread(self._statm, 256, 0).split()[1]) * _PAGE / 2**20, 3)
+        except OSError:  # not Linux: the peak resident size is the best the standard library offers
+            import resource
+
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
+
+    def close(self) -> None:
+        if self._statm is not None:
+            os.close(self._statm)
+            self._statm = None
+
+
+def _mallinfo2():
+    """glibc's ``mallinfo2`` as a callable returning its struct, or None where there is none."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                                                    "uordblks", "fordblks", "keepcost")]
+
+    try:
+        fn = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return None
+    fn.restype, fn.argtypes = MallInfo2, []
+    return fn
+
+
+def _sample(p: torch.Tensor) -> torch.Tensor:
+    """A strided view of at most ``SAMPLE`` elements of a parameter: the update ratio's estimate
+    (|update| / |weight| over a spread-out subset is the whole layer's ratio within ~1/sqrt(SAMPLE))
+    at a cost that does not grow with the layer."""
+    flat = p.detach()
+    if not flat.is_contiguous() or flat.numel() <= SAMPLE:
+        return flat
+    flat = flat.view(-1)
+    return flat[:: -(-flat.numel() // SAMPLE)]
+
+
+def _segments(samples: list) -> torch.Tensor | None:
+    """The layer index of every element of the concatenated samples (None when they span devices)."""
+    if not samples or len({s.device for s in samples}) > 1:
+        return None
+    sizes = torch.tensor([s.numel() for s in samples], device=samples[0].device)
+    return torch.repeat_interleave(torch.arange(len(samples), device=samples[0].device), sizes)
+
+
+def _norms(tensors: list) -> list:
+    try:
+        return list(torch._foreach_norm(tensors, 2, dtype=torch.float32))
+    except (RuntimeError, TypeError):  # mixed layouts or an older signature: one by one
+        return [torch.linalg.vector_norm(t.float()) for t in tensors]
+
+
+def _finite(v):
+    return v if v is None or math.isfinite(v) else None
+
+
+def _clean(v):
+    if isinstance(v, dict):
+        return {k: _clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    return _finite(v) if isinstance(v, float) else v
+
+
+def _plain(v):
+    if torch.is_tensor(v):
+        v = v.detach().float().mean().item() if v.numel() else None
+    if isinstance(v, float):
+        return _finite(v)
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    try:
+        return _finite(float(v))
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def _show(v) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
+class _CallableModule(types.ModuleType):
+    """``from probes import watch`` may give this module (see probes/__init__.py): calling it calls ``watch``."""
+
+    def __call__(self, model, optimizer=None, record=None, every: int = 10, **options) -> Watch:
+        return watch(model, optimizer, record=record, every=every, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
