@@ -3,12 +3,8 @@
 Phase 1 reads and validates each file on its own (syntax, unknown keys, types).  Phase 2 checks the
 whole base: duplicate ids, dangling references, probe findings that no probe declares, cycles in the
 workflow, causes without remedies, symptoms nothing uses, causes no evidence can tell apart.  Every
-problem is collected and raised at once as a ``KBError``.
-
-Graph nodes are ``"<kind>:<id>"`` with attributes ``kind`` (stage, symptom, cause, remedy, probe) and
-``entry``; edges carry ``kind``: ``next`` (stage -> stage), ``evidence`` (symptom -> cause, with
-``weight`` and ``if_absent``), ``remedy`` (cause -> remedy, with ``rank``), ``answers`` (probe ->
-symptom), ``checks`` (stage -> symptom and stage -> cause).
+problem is collected and raised at once as a ``KBError``.  The phase-2 checks live in
+``expert.kb_checks``; the result, ``KnowledgeBase`` and its graph, in ``expert.knowledge_base``.
 """
 from __future__ import annotations
 
@@ -19,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from expert import schema as S
 from expert.entries import freeze
+from expert.kb_checks import about_broken, check
+from expert.knowledge_base import EvidenceEdge, KnowledgeBase  # noqa: F401  (KnowledgeBase re-exported)
 from expert.problems import KBError, Problem, did_you_mean
 from expert.yaml_source import Located, read
 
@@ -26,49 +24,6 @@ BUILTIN_KB = Path(__file__).resolve().parent.parent / "kb"
 
 _LIST_DIRS = {"symptoms": (S.SymptomsFile, "symptoms"), "remedies": (S.RemediesFile, "remedies"), "evidence": (S.EvidenceFile, "evidence")}
 _SINGLE_FILES = {"stages.yaml": (S.StagesFile, "stages"), "patterns.yaml": (S.PatternsFile, "patterns"), "healthy.yaml": (S.HealthyFile, "healthy")}
-
-
-@dataclass(frozen=True, slots=True)
-class EvidenceEdge:
-    symptom: str
-    cause: str
-    weight: float
-    if_absent: float
-
-
-@dataclass
-class KnowledgeBase:
-    """The compiled KB: validated entries (frozen dataclasses, ``expert.entries``) and the indexes the
-    engine reads; ``graph`` is its networkx
-    decision graph, built on first use (and left out of the on-disk cache, so reading the cache and
-    running the engine need no networkx import)."""
-
-    stages: dict[str, S.Stage]
-    symptoms: dict[str, S.Symptom]
-    causes: dict[str, S.Cause]
-    remedies: dict[str, S.Remedy]
-    patterns: list[S.Pattern]
-    healthy: list[S.HealthyCase]
-    probes: dict  # probe id -> ProbeSpec
-    sources: dict[str, str]  # "kind:id" -> "file:line"
-    by_symptom: dict[str, list[EvidenceEdge]] = field(default_factory=dict)
-    by_cause: dict[str, list[EvidenceEdge]] = field(default_factory=dict)
-    symptoms_by_probe: dict[str, list[str]] = field(default_factory=dict)
-    _graph: object = field(default=None, repr=False, compare=False)
-
-    def stage_order(self) -> list[str]:
-        return [s.id for s in sorted(self.stages.values(), key=lambda s: (s.order, s.id))]
-
-    @property
-    def graph(self):
-        if self._graph is None:
-            self._graph = decision_graph(self)
-        return self._graph
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_graph"] = None
-        return state
 
 
 # ---------------------------------------------------------------- phase 1: one file at a time
@@ -257,119 +212,6 @@ def _register(c: _Collected, table: dict, kind: str, id_: str, entry: _Entry) ->
     table[id_] = entry
 
 
-# ---------------------------------------------------------------- phase 2: the whole base
-
-def _check(c: _Collected, probes: dict) -> list[Problem]:
-    P = []
-    stages, symptoms, causes, remedies = c.stages, c.symptoms, c.causes, c.remedies
-    pattern_kinds = {v for v in probes["runs"].finding("failure_kind").values} if "runs" in probes else set()
-
-    for e in c.patterns:
-        if pattern_kinds and e.item.kind not in pattern_kinds:
-            P.append(Problem(e.file, e.line, "patterns", f"unknown failure kind '{e.item.kind}'" + did_you_mean(e.item.kind, pattern_kinds)))
-
-    for sid, e in stages.items():
-        for i, nxt in enumerate(e.item.next):
-            if nxt not in stages:
-                P.append(Problem(e.file, e.at("next", i), f"{sid} next[{i}]", f"unknown stage '{nxt}'" + did_you_mean(nxt, stages)))
-
-    for sid, e in symptoms.items():
-        s = e.item
-        if s.stage not in stages:
-            P.append(Problem(e.file, e.at("stage"), f"{sid} stage", f"unknown stage '{s.stage}'" + did_you_mean(s.stage, stages)))
-        if s.probe is not None:
-            P += _check_judgement(e, sid, s.probe, probes)
-
-    used: set[str] = set()
-    for cid, e in causes.items():
-        k = e.item
-        if k.stage not in stages:
-            P.append(Problem(e.file, e.at("stage"), f"{cid} stage", f"unknown stage '{k.stage}'" + did_you_mean(k.stage, stages)))
-        seen = set()
-        for i, ev in enumerate(k.evidence):
-            used.add(ev.symptom)
-            if ev.symptom not in symptoms:
-                P.append(Problem(e.file, e.at("evidence", i, "symptom"), f"{cid} evidence[{i}].symptom", f"unknown symptom '{ev.symptom}'" + did_you_mean(ev.symptom, symptoms)))
-            if ev.symptom in seen:
-                P.append(Problem(e.file, e.at("evidence", i, "symptom"), f"{cid} evidence[{i}].symptom", f"symptom '{ev.symptom}' is listed twice for this cause"))
-            seen.add(ev.symptom)
-        if not k.remedies:
-            P.append(Problem(e.file, e.at("remedies"), f"{cid} remedies", "a cause needs at least one remedy"))
-        for i, rid in enumerate(k.remedies):
-            if rid not in remedies:
-                P.append(Problem(e.file, e.at("remedies", i), f"{cid} remedies[{i}]", f"unknown remedy '{rid}'" + did_you_mean(rid, remedies)))
-        for group in ("ranks_top", "stays_below", "todo"):
-            for j, case in enumerate(getattr(k.cases, group)):
-                for sym in case.observations:
-                    if sym not in symptoms:
-                        P.append(Problem(e.file, e.at("cases", group, j, "observations", sym), f"{cid} cases.{group}[{j}].observations", f"unknown symptom '{sym}'" + did_you_mean(sym, symptoms)))
-
-    for e in c.evidence:
-        ev = e.item
-        used.add(ev.symptom)
-        if ev.symptom not in symptoms:
-            P.append(Problem(e.file, e.line, "evidence", f"unknown symptom '{ev.symptom}'" + did_you_mean(ev.symptom, symptoms)))
-        if ev.cause not in causes:
-            P.append(Problem(e.file, e.line, "evidence", f"unknown cause '{ev.cause}'" + did_you_mean(ev.cause, causes)))
-
-    for e in c.healthy:
-        for sym in e.item.observations:
-            if sym not in symptoms:
-                P.append(Problem(e.file, e.line, f"{e.item.name} observations", f"unknown symptom '{sym}'" + did_you_mean(sym, symptoms)))
-
-    for sid, e in symptoms.items():
-        if sid not in used and not c.broken:  # a broken cause file may be the one that uses it
-            P.append(Problem(e.file, e.line, sid, "symptom is not evidence for any cause — link it from a cause's evidence or remove it"))
-
-    # the workflow must be a DAG
-    import networkx as nx
-
-    flow = nx.DiGraph((a, b) for a, e in stages.items() for b in e.item.next if b in stages)
-    for cycle in nx.simple_cycles(flow):
-        first = cycle.index(min(cycle))
-        cycle = cycle[first:] + cycle[:first]  # start at the smallest id: the same message every run
-        e = stages[cycle[0]]
-        P.append(Problem(e.file, e.at("next"), f"{cycle[0]} next", "workflow cycle: " + " -> ".join(cycle + [cycle[0]])))
-        break
-
-    # two causes that no evidence can tell apart
-    signature: dict = {}
-    for cid, e in causes.items():
-        sig = frozenset((ev.symptom, ev.weight > 0, ev.if_absent < 0) for ev in e.item.evidence)
-        sig |= frozenset((x.item.symptom, x.item.weight > 0, x.item.if_absent < 0) for x in c.evidence if x.item.cause == cid)
-        if sig in signature:
-            P.append(Problem(e.file, e.line, cid, f"no evidence tells this cause from '{signature[sig]}' (same symptoms, same directions) — add a symptom that separates them"))
-        else:
-            signature[sig] = cid
-    return P
-
-
-def _about_broken(p: Problem, broken: set) -> bool:
-    """A reference problem caused by an entry that was already reported invalid."""
-    return any(f"unknown symptom '{b}'" in p.message or f"unknown remedy '{b}'" in p.message or f"unknown stage '{b}'" in p.message
-               or f"unknown cause '{b}'" in p.message for b in broken)
-
-
-def _check_judgement(e: _Entry, sid: str, j: S.Judgement, probes: dict) -> list[Problem]:
-    where = f"{sid} probe"
-    spec = probes.get(j.probe)
-    if spec is None:
-        return [Problem(e.file, e.at("probe", "probe"), f"{where}.probe", f"no probe '{j.probe}' is declared" + did_you_mean(j.probe, probes))]
-    f = spec.finding(j.finding)
-    if f is None:
-        return [Problem(e.file, e.at("probe", "finding"), f"{where}.finding", f"probe '{j.probe}' declares no finding '{j.finding}'" + did_you_mean(j.finding, [x.name for x in spec.findings]))]
-    numeric = j.above is not None or j.below is not None
-    if numeric and f.kind != "number":
-        return [Problem(e.file, e.at("probe"), where, f"above/below need a number, but '{j.probe}.{j.finding}' is a {f.kind}")]
-    if j.is_ is not None and f.kind != "bool":
-        return [Problem(e.file, e.at("probe"), where, f"'is' needs a bool, but '{j.probe}.{j.finding}' is a {f.kind}")]
-    if f.kind == "category":
-        for v in [j.equals] if j.equals is not None else (j.in_ or []):
-            if v not in f.values:
-                return [Problem(e.file, e.at("probe"), where, f"'{j.probe}.{j.finding}' is never '{v}'" + did_you_mean(v, f.values))]
-    return []
-
-
 # ---------------------------------------------------------------- the graph
 
 def _build(c: _Collected, probes: dict) -> KnowledgeBase:
@@ -403,31 +245,6 @@ def _build(c: _Collected, probes: dict) -> KnowledgeBase:
     )
 
 
-def decision_graph(kb: KnowledgeBase):
-    """The KB as one networkx DiGraph with typed nodes and edges (see the module docstring)."""
-    import networkx as nx
-
-    G = nx.DiGraph()
-    for kind, table in (("stage", kb.stages), ("symptom", kb.symptoms), ("cause", kb.causes), ("remedy", kb.remedies), ("probe", kb.probes)):
-        for id_, entry in table.items():
-            G.add_node(f"{kind}:{id_}", kind=kind, entry=entry)
-    for sid, st in kb.stages.items():
-        for nxt in st.next:
-            G.add_edge(f"stage:{sid}", f"stage:{nxt}", kind="next")
-    for sid, sym in kb.symptoms.items():
-        G.add_edge(f"stage:{sym.stage}", f"symptom:{sid}", kind="checks")
-        if sym.probe is not None:
-            G.add_edge(f"probe:{sym.probe.probe}", f"symptom:{sid}", kind="answers")
-    for cid, edges in kb.by_cause.items():
-        for e in edges:
-            G.add_edge(f"symptom:{e.symptom}", f"cause:{cid}", kind="evidence", weight=e.weight, if_absent=e.if_absent)
-    for cid, cause in kb.causes.items():
-        G.add_edge(f"stage:{cause.stage}", f"cause:{cid}", kind="checks")
-        for rank, rid in enumerate(cause.remedies):
-            G.add_edge(f"cause:{cid}", f"remedy:{rid}", kind="remedy", rank=rank)
-    return G
-
-
 def compile_kb(extra_dirs=(), *, builtin: bool = True, probes: dict | None = None, builtin_dir: Path | None = None) -> KnowledgeBase:
     """Compile the built-in KB (unless ``builtin=False``) plus ``extra_dirs``; raise KBError listing every problem.
 
@@ -439,7 +256,7 @@ def compile_kb(extra_dirs=(), *, builtin: bool = True, probes: dict | None = Non
     dirs = [(Path(builtin_dir or BUILTIN_KB), "kb", True)] if builtin else []
     dirs += [(Path(d), str(d).rstrip("/"), False) for d in extra_dirs]
     c = _collect(dirs)
-    c.problems += [p for p in _check(c, probes) if not _about_broken(p, c.broken)]
+    c.problems += [p for p in check(c, probes) if not about_broken(p, c.broken)]
     if c.problems:
         raise KBError(c.problems)
     kb = _build(c, probes)

@@ -84,7 +84,6 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
     patterns = [(p.kind, p.regex) for p in kb.patterns]
     runner = None
     if target is None:
-        keys: set[str] = set()
         meta_target = None
     elif isinstance(target, (str, Path)):
         runner = WorkerRunner(str(target), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb,

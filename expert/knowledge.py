@@ -48,7 +48,7 @@ def _fingerprint(dirs: list[Path], builtin: bool) -> str:
     h = hashlib.sha256()
     code = Path(compiler.__file__).parent
     roots = ([compiler.BUILTIN_KB] if builtin else []) + list(dirs)
-    for f in [code / "schema.py", code / "compiler.py", code / "yaml_source.py", *sorted((code.parent / "probes").glob("*.py"))]:
+    for f in [*sorted(code.glob("*.py")), *sorted((code.parent / "probes").glob("*.py"))]:  # the code that compiles
         if f.exists():
             st = f.stat()
             h.update(f"{f}:{st.st_size}:{st.st_mtime_ns}".encode())

@@ -12,6 +12,13 @@ class Problem:
     where: str  # entry id and field path, e.g. "lr-too-high evidence[1].symptom"
     message: str
 
+    def __post_init__(self) -> None:  # one line, whatever the file quoted in it (a key with a newline in it)
+        for name in ("file", "where", "message"):
+            text = getattr(self, name)
+            one = "\\n".join(text.splitlines())
+            if one != text:
+                object.__setattr__(self, name, one)
+
     def __str__(self) -> str:
         loc = f"{self.file}:{self.line}" if self.line else self.file
         return f"{loc} {self.where}: {self.message}" if self.where else f"{loc}: {self.message}"

@@ -58,6 +58,7 @@ class WorkerRunner:
         self.keys: set[str] = set()
         self.log = tempfile.TemporaryFile(mode="w+b")
         self.load_seconds = 0.0  # start + import + the target's function, last (re)start
+        self.target_seconds = 0.0
         self.starts = 0
         self._cancelled = False
 
@@ -178,9 +179,12 @@ class WorkerRunner:
             raise TargetError(msg["error"])
         self.keys = set(msg["keys"])
         self.load_seconds = time.monotonic() - t0
+        self.target_seconds = float(msg.get("seconds", 0.0))  # inside the worker: importing and calling the target
         return self.keys
 
     def run(self, probe_id: str, timeout_s: float, on_progress=None) -> dict:
+        """Run one probe; ``timeout_s`` is the probe's own time (a restart of the worker before it, bounded
+        by ``load_timeout_s``, does not eat into it: after a hang the next probe is not starved)."""
         t0 = time.monotonic()
         if self.proc is None or self.proc.poll() is not None:
             self._kill()
@@ -188,7 +192,7 @@ class WorkerRunner:
                 self.load()
             except TargetError as exc:
                 return failed(probe_id, f"could not restart the worker: {exc}", time.monotonic() - t0)
-        timeout_s = max(timeout_s - (time.monotonic() - t0), 1.0)
+        timeout_s = max(timeout_s, 1.0)
         proc, lines = self.proc, self.lines
         try:
             self._send({"op": "probe", "id": probe_id, "timeout_s": timeout_s})
@@ -241,17 +245,13 @@ class WorkerRunner:
         self.log.close()
 
 
-class ProbeTimeout(BaseException):
-    """Raised inside a probe by the in-process watchdog (a BaseException: the user's ``except Exception``
-    cannot swallow it)."""
-
-
 class InProcessRunner:
     """Runs probes on a live Subject in this process (the Python API); objects are restored after each.
 
     A probe that overruns ``timeout_s`` is interrupted by SIGALRM when this runs on the main thread
     (Python code and sleeps stop at once; one long torch operation is waited for), and comes back
-    failed.  Off the main thread, the probe's own ``ctx.deadline`` is the only limit.
+    failed.  Off the main thread, the probe's own ``ctx.deadline`` is the only limit.  Torch runs on
+    ``thread_count()`` threads during a probe, as in the worker, and is put back after.
     """
 
     def __init__(self, subject, *, seed: int = 0, patterns=(), memory_budget_mb=None):
@@ -265,48 +265,17 @@ class InProcessRunner:
         return self.keys
 
     def run(self, probe_id: str, timeout_s: float, on_progress=None) -> dict:
+        from expert.limits import ProbeTimeout, threads, watchdog
         from probes.run import run_probe
 
         self.ctx.deadline = time.monotonic() + timeout_s
         self.ctx.on_progress = on_progress
         t0 = time.monotonic()
         try:
-            with _watchdog(timeout_s):
+            with watchdog(timeout_s), threads():
                 return run_probe(probe_id, self.subject, self.ctx)
         except ProbeTimeout:  # the alarm came after the probe was restored, before run_probe returned
             return failed(probe_id, f"timed out after {timeout_s:.1f} s", time.monotonic() - t0)
 
     def close(self) -> None:
         pass
-
-
-class _watchdog:
-    """SIGALRM after ``seconds`` raises ProbeTimeout in the main thread, except while the user's objects
-    are being restored (that must finish)."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.armed = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-                      and 0 < seconds < 1e6)
-
-    def _fire(self, signum, frame) -> None:
-        from probes.snapshot import State
-
-        f = frame
-        while f is not None:
-            if f.f_code is State.restore.__code__:
-                return
-            f = f.f_back
-        raise ProbeTimeout(f"the probe ran past its {self.seconds:.1f} s limit")
-
-    def __enter__(self):
-        if self.armed:
-            self.previous = signal.signal(signal.SIGALRM, self._fire)
-            signal.setitimer(signal.ITIMER_REAL, max(self.seconds, 0.01))
-        return self
-
-    def __exit__(self, *exc) -> bool:
-        if self.armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, signal.SIG_DFL if self.previous is None else self.previous)
-        return False

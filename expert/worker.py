@@ -72,11 +72,9 @@ def _serve(requests, proto) -> None:
 def _set_threads() -> None:
     import torch
 
-    try:
-        n = int(os.environ.get("DLDOCTOR_THREADS", "1"))
-    except ValueError:
-        n = 1
-    torch.set_num_threads(max(1, n))
+    from expert.limits import thread_count
+
+    torch.set_num_threads(thread_count())
 
 
 def _limit_memory() -> None:

@@ -75,8 +75,11 @@ def read(path: Path, shown: str) -> tuple[Located | None, list[Problem]]:
         line = mark.line + 1 if mark else 0
         hint = " — YAML forbids tabs for indentation; use spaces" if "\t" in text else ""
         return None, [Problem(shown, line, "", f"not valid YAML: {exc.problem or exc}{hint}")]
-    except yaml.YAMLError as exc:
-        return None, [Problem(shown, 0, "", f"not valid YAML: {exc}")]
+    except yaml.YAMLError as exc:  # e.g. a control character (ReaderError): a position, no mark
+        position = getattr(exc, "position", None)
+        line = text[:position].count("\n") + 1 if isinstance(position, int) else 0
+        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        return None, [Problem(shown, line, "", f"not valid YAML: {reason}")]
     if node is None:
         return None, [Problem(shown, 1, "", "file is empty")]
     lines: dict = {}

@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 import time
 import types
@@ -65,6 +64,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from probes.memory_gauge import MemoryGauge
 from probes.record import summarize
 
 VERSION = 1
@@ -75,7 +75,6 @@ ACTIVATIONS = (nn.ReLU, nn.ReLU6)
 SAMPLE = 4096  # weights sampled per layer for the update-to-weight ratio
 _KEPT = frozenset(("step", "losses", "timed_steps", "step_time", "data_time", "recorded", "grad_norm", "nonfinite_grad",
                    "first_last_grad_ratio", "update_ratio", "dead_frac", "memory_mb", "host_mb"))  # rows kept in memory
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 class DoomedRun(RuntimeError):
@@ -131,8 +130,8 @@ class Watch:
         self._sizes = [t.numel() for t in self._samples]
         self._relus = [(n, m) for n, m in self.model.named_modules() if isinstance(m, ACTIVATIONS)]
         self._device = self._params[0].device if self._params else torch.device("cpu")
-        self._gauge = MemoryGauge(self._device)
-        self._host = MemoryGauge(torch.device("cpu")) if self._device.type == "cuda" else None
+        self._gauge = MemoryGauge(self._device, CHECK_SHARE, GRACE_S)
+        self._host = MemoryGauge(torch.device("cpu"), CHECK_SHARE, GRACE_S) if self._device.type == "cuda" else None
         self.header = {
             "kind": "header", "version": VERSION, "model": type(self.model).__name__,
             "params": sum(p.numel() for p in self.model.parameters()), "trainable": sum(p.numel() for p in self._params),
@@ -420,67 +419,6 @@ class Watch:
             if self.on_warning == "raise":
                 raise DoomedRun(msg, sid, likely, k)
             print(msg, file=self._stream or sys.stderr)
-
-
-class MemoryGauge:
-    """Memory in use, measured the best way this process allows (``kind``):
-
-    cuda  ``torch.cuda.memory_allocated``: exact and free.
-    heap  the C heap's bytes in use (glibc ``mallinfo2``: CPU tensors live there).  Exact, and unlike
-          the resident size it is not hidden by freed pages being reused, so a leak of a few KB a step
-          shows.  It walks the allocator's free lists, so it is skipped on record steps where its
-          total cost exceeds ``CHECK_SHARE`` of the run's time, beyond ``GRACE_S`` (memory is then null).
-    rss   the resident set size (/proc/self/statm; the peak from ``resource`` off Linux): what is left.
-    """
-
-    def __init__(self, device: torch.device):
-        self.device, self.spent, self._statm, self._mallinfo = device, 0.0, None, None
-        if device.type == "cuda":
-            self.kind = "cuda"
-            return
-        self._mallinfo = _mallinfo2()
-        self.kind = "heap" if self._mallinfo is not None else "rss"
-
-    def read(self, elapsed: float) -> float | None:
-        """Megabytes in use now (None when skipped to keep within the time share)."""
-        if self.kind == "cuda":
-            return round(torch.cuda.memory_allocated(self.device) / 2**20, 3)
-        if self.kind == "heap":
-            if self.spent > max(CHECK_SHARE * elapsed, GRACE_S):
-                return None
-            t = time.perf_counter()
-            m = self._mallinfo()
-            self.spent += time.perf_counter() - t
-            return round((m.uordblks + m.hblkhd) / 2**20, 3)
-        try:
-            if self._statm is None:
-                self._statm = os.open("/proc/self/statm", os.O_RDONLY)
-            return round(int(os.pread(self._statm, 256, 0).split()[1]) * _PAGE / 2**20, 3)
-        except OSError:  # not Linux: the peak resident size is the best the standard library offers
-            import resource
-
-            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
-
-    def close(self) -> None:
-        if self._statm is not None:
-            os.close(self._statm)
-            self._statm = None
-
-
-def _mallinfo2():
-    """glibc's ``mallinfo2`` as a callable returning its struct, or None where there is none."""
-    import ctypes
-
-    class MallInfo2(ctypes.Structure):
-        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
-                                                    "uordblks", "fordblks", "keepcost")]
-
-    try:
-        fn = ctypes.CDLL(None).mallinfo2
-    except (OSError, AttributeError):
-        return None
-    fn.restype, fn.argtypes = MallInfo2, []
-    return fn
 
 
 def _sample(p: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,121 @@
+"""Phase 2 of compiling a KB: checks across the whole base, once every file has been read on its own.
+
+Duplicate-free tables come in (``compiler._Collected``); out come located problems: dangling
+references (with a did-you-mean), probe findings no probe declares or judged with the wrong kind of
+predicate, unknown stages, causes without remedies, symptoms nothing uses, cycles in the workflow,
+and causes that no evidence can tell apart.
+"""
+from __future__ import annotations
+
+from expert.problems import Problem, did_you_mean
+
+
+def check(c, probes: dict) -> list[Problem]:
+    P = []
+    stages, symptoms, causes, remedies = c.stages, c.symptoms, c.causes, c.remedies
+    pattern_kinds = {v for v in probes["runs"].finding("failure_kind").values} if "runs" in probes else set()
+
+    for e in c.patterns:
+        if pattern_kinds and e.item.kind not in pattern_kinds:
+            P.append(Problem(e.file, e.line, "patterns", f"unknown failure kind '{e.item.kind}'" + did_you_mean(e.item.kind, pattern_kinds)))
+
+    for sid, e in stages.items():
+        for i, nxt in enumerate(e.item.next):
+            if nxt not in stages:
+                P.append(Problem(e.file, e.at("next", i), f"{sid} next[{i}]", f"unknown stage '{nxt}'" + did_you_mean(nxt, stages)))
+
+    for sid, e in symptoms.items():
+        s = e.item
+        if s.stage not in stages:
+            P.append(Problem(e.file, e.at("stage"), f"{sid} stage", f"unknown stage '{s.stage}'" + did_you_mean(s.stage, stages)))
+        if s.probe is not None:
+            P += _check_judgement(e, sid, s.probe, probes)
+
+    used: set[str] = set()
+    for cid, e in causes.items():
+        k = e.item
+        if k.stage not in stages:
+            P.append(Problem(e.file, e.at("stage"), f"{cid} stage", f"unknown stage '{k.stage}'" + did_you_mean(k.stage, stages)))
+        seen = set()
+        for i, ev in enumerate(k.evidence):
+            used.add(ev.symptom)
+            if ev.symptom not in symptoms:
+                P.append(Problem(e.file, e.at("evidence", i, "symptom"), f"{cid} evidence[{i}].symptom", f"unknown symptom '{ev.symptom}'" + did_you_mean(ev.symptom, symptoms)))
+            if ev.symptom in seen:
+                P.append(Problem(e.file, e.at("evidence", i, "symptom"), f"{cid} evidence[{i}].symptom", f"symptom '{ev.symptom}' is listed twice for this cause"))
+            seen.add(ev.symptom)
+        if not k.remedies:
+            P.append(Problem(e.file, e.at("remedies"), f"{cid} remedies", "a cause needs at least one remedy"))
+        for i, rid in enumerate(k.remedies):
+            if rid not in remedies:
+                P.append(Problem(e.file, e.at("remedies", i), f"{cid} remedies[{i}]", f"unknown remedy '{rid}'" + did_you_mean(rid, remedies)))
+        for group in ("ranks_top", "stays_below", "todo"):
+            for j, case in enumerate(getattr(k.cases, group)):
+                for sym in case.observations:
+                    if sym not in symptoms:
+                        P.append(Problem(e.file, e.at("cases", group, j, "observations", sym), f"{cid} cases.{group}[{j}].observations", f"unknown symptom '{sym}'" + did_you_mean(sym, symptoms)))
+
+    for e in c.evidence:
+        ev = e.item
+        used.add(ev.symptom)
+        if ev.symptom not in symptoms:
+            P.append(Problem(e.file, e.line, "evidence", f"unknown symptom '{ev.symptom}'" + did_you_mean(ev.symptom, symptoms)))
+        if ev.cause not in causes:
+            P.append(Problem(e.file, e.line, "evidence", f"unknown cause '{ev.cause}'" + did_you_mean(ev.cause, causes)))
+
+    for e in c.healthy:
+        for sym in e.item.observations:
+            if sym not in symptoms:
+                P.append(Problem(e.file, e.line, f"{e.item.name} observations", f"unknown symptom '{sym}'" + did_you_mean(sym, symptoms)))
+
+    for sid, e in symptoms.items():
+        if sid not in used and not c.broken:  # a broken cause file may be the one that uses it
+            P.append(Problem(e.file, e.line, sid, "symptom is not evidence for any cause — link it from a cause's evidence or remove it"))
+
+    # the workflow must be a DAG
+    import networkx as nx
+
+    flow = nx.DiGraph((a, b) for a, e in stages.items() for b in e.item.next if b in stages)
+    for cycle in nx.simple_cycles(flow):
+        first = cycle.index(min(cycle))
+        cycle = cycle[first:] + cycle[:first]  # start at the smallest id: the same message every run
+        e = stages[cycle[0]]
+        P.append(Problem(e.file, e.at("next"), f"{cycle[0]} next", "workflow cycle: " + " -> ".join(cycle + [cycle[0]])))
+        break
+
+    # two causes that no evidence can tell apart
+    signature: dict = {}
+    for cid, e in causes.items():
+        sig = frozenset((ev.symptom, ev.weight > 0, ev.if_absent < 0) for ev in e.item.evidence)
+        sig |= frozenset((x.item.symptom, x.item.weight > 0, x.item.if_absent < 0) for x in c.evidence if x.item.cause == cid)
+        if sig in signature:
+            P.append(Problem(e.file, e.line, cid, f"no evidence tells this cause from '{signature[sig]}' (same symptoms, same directions) — add a symptom that separates them"))
+        else:
+            signature[sig] = cid
+    return P
+
+
+def about_broken(p: Problem, broken: set) -> bool:
+    """A reference problem caused by an entry that was already reported invalid."""
+    return any(f"unknown symptom '{b}'" in p.message or f"unknown remedy '{b}'" in p.message or f"unknown stage '{b}'" in p.message
+               or f"unknown cause '{b}'" in p.message for b in broken)
+
+
+def _check_judgement(e, sid: str, j, probes: dict) -> list[Problem]:
+    where = f"{sid} probe"
+    spec = probes.get(j.probe)
+    if spec is None:
+        return [Problem(e.file, e.at("probe", "probe"), f"{where}.probe", f"no probe '{j.probe}' is declared" + did_you_mean(j.probe, probes))]
+    f = spec.finding(j.finding)
+    if f is None:
+        return [Problem(e.file, e.at("probe", "finding"), f"{where}.finding", f"probe '{j.probe}' declares no finding '{j.finding}'" + did_you_mean(j.finding, [x.name for x in spec.findings]))]
+    numeric = j.above is not None or j.below is not None
+    if numeric and f.kind != "number":
+        return [Problem(e.file, e.at("probe"), where, f"above/below need a number, but '{j.probe}.{j.finding}' is a {f.kind}")]
+    if j.is_ is not None and f.kind != "bool":
+        return [Problem(e.file, e.at("probe"), where, f"'is' needs a bool, but '{j.probe}.{j.finding}' is a {f.kind}")]
+    if f.kind == "category":
+        for v in [j.equals] if j.equals is not None else (j.in_ or []):
+            if v not in f.values:
+                return [Problem(e.file, e.at("probe"), where, f"'{j.probe}.{j.finding}' is never '{v}'" + did_you_mean(v, f.values))]
+    return []
