@@ -99,7 +99,8 @@ def _term(edge, obs: Observation) -> float:
 def log_odds(kb: KnowledgeBase, observations: dict[str, Observation]) -> dict[str, float]:
     """logit b_c for every cause (no contributions kept: the fast path for planning)."""
     lo = {cid: logit(c.prior) for cid, c in kb.causes.items()}
-    for sid, obs in observations.items():
+    for sid in sorted(observations):  # a fixed order: the same sums to the last bit, however the dict was built
+        obs = observations[sid]
         for edge in kb.by_symptom.get(sid, ()):
             lo[edge.cause] += _term(edge, obs)
     return lo

@@ -12,11 +12,14 @@ storage, parameters excluded).  Peak: on CUDA ``max_memory_allocated`` around th
 sum of parameters, gradients, optimizer state and activations (an estimate: temporaries not counted).
 mem(b) = peak + (b - B) * per_sample, per_sample from the two batch sizes, gives the largest batch
 within the budget (``ctx.memory_budget_mb``; else the CUDA memory this process can use; none on
-CPU) without ever running out of memory.  Growth: ``GROWTH_STEPS`` more steps;
-after each, a collection and a count of the autograd graph nodes reachable from tensors made during
-the steps that are still alive — a loss kept in a list adds its whole graph per step, ``total +=
-loss`` a chain that grows by one loss graph per step, a healthy step nothing — with the bytes of those
-tensors and of what their graphs still save (CUDA: allocated memory instead).
+CPU) without ever running out of memory.  Growth: ``GROWTH_STEPS`` more steps, watched by
+``graphs.NewGraphs`` (the tensors with a graph that operations returned during them); after the
+first and the last, a collection and a count of the autograd graph nodes reachable from those still
+alive — a loss kept in a list adds its whole graph per step, ``total += loss`` a chain that grows by
+one loss graph per step, a healthy step nothing — with the bytes of those tensors and of what their
+graphs still save (CUDA: allocated memory instead).  Growth per step is the difference over the
+steps between the two counts: a kept graph grows by the same amount each step, so two counts two
+steps apart measure it (optimizer state and gradients already exist: one step ran before).
 """
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ SPEC = ProbeSpec(
 )
 
 MB = 2.0 ** 20
-GROWTH_STEPS = 6
+GROWTH_STEPS = 3
 MAX_GRAPH_NODES = 20_000  # nodes walked per count of retained graph bytes
 
 
@@ -89,17 +92,21 @@ def measure(subject, ctx) -> Measurement:
     max_batch = None
     if budget is not None and per_sample and size:
         max_batch = max(0, size + int((budget - peak) // per_sample))
-    tensors, nodes, sizes = [], [], []
+    counted, tensors, nodes, sizes = [], [], [], []
     with graphs.NewGraphs() as new:
-        for _ in range(GROWTH_STEPS):
+        for k in range(1, GROWTH_STEPS + 1):
             if ctx.time_left() < 1:
                 notes.append("growth steps cut short by the deadline")
                 break
-            training.step(subject, (x, y), optimizer)
-            n_tensors, n_nodes, nbytes = new.count(MAX_GRAPH_NODES)
-            tensors.append(n_tensors)
-            nodes.append(n_nodes)
-            sizes.append(torch.cuda.memory_allocated(dev) if cuda else nbytes)
+            with new.recording():
+                training.step(subject, (x, y), optimizer)
+            if k in (1, GROWTH_STEPS):
+                n_tensors, n_nodes, nbytes = new.count(MAX_GRAPH_NODES)
+                counted.append(k)
+                tensors.append(n_tensors)
+                nodes.append(n_nodes)
+                sizes.append(torch.cuda.memory_allocated(dev) if cuda else nbytes)
+    steps = counted[-1] - counted[0] if len(counted) == 2 else 0
     findings = {
         "device": "cuda" if cuda else "cpu" if dev.type == "cpu" else "other",
         "peak_mb": peak / MB,
@@ -110,11 +117,11 @@ def measure(subject, ctx) -> Measurement:
         "activation_mb_per_sample": per_sample / MB if per_sample is not None else None,
         "max_batch_in_budget": max_batch,
         "exceeds_budget": peak > budget if budget is not None else None,
-        "growth_mb_per_step": _slope(sizes) / MB if len(sizes) >= 3 else None,
-        "live_tensors_growth_per_step": _slope(nodes) if len(nodes) >= 3 else None,
+        "growth_mb_per_step": (sizes[-1] - sizes[0]) / steps / MB if steps else None,
+        "live_tensors_growth_per_step": (nodes[-1] - nodes[0]) / steps if steps else None,
     }
     details = {"batch_size": size, "budget_mb": budget / MB if budget is not None else None,
-               "live_graph_tensors": tensors, "live_graph_nodes": nodes, "growth_bytes": sizes,
+               "counted_after_steps": counted, "live_graph_tensors": tensors, "live_graph_nodes": nodes, "growth_bytes": sizes,
                "peak_is": "max_memory_allocated" if cuda else "params + grads + optimizer state + activations"}
     return Measurement(findings=findings, details=details, notes=notes)
 
@@ -163,9 +170,3 @@ def _device_budget(dev):
         free, _ = torch.cuda.mem_get_info(dev)
         return free + torch.cuda.memory_reserved(dev)
     return None
-
-
-def _slope(values) -> float:
-    """Growth per step, the first step left out (it allocates optimizer state and gradients)."""
-    v = values[1:]
-    return (v[-1] - v[0]) / (len(v) - 1)

@@ -63,7 +63,21 @@ def forward(subject, inputs, model=None):
 
 
 def loss(subject, outputs, targets):
-    return subject.loss_fn(outputs, targets)
+    """``loss_fn(outputs, targets)``, checked: a scalar tensor (a float has no gradient, a per-sample
+    tensor is no loss to minimise).  A TypeError says which, so probe 'runs' reports it as the crash."""
+    return checked_loss(subject.loss_fn(outputs, targets))
+
+
+def checked_loss(value):
+    if torch.is_tensor(value):
+        if value.numel() != 1:
+            raise TypeError(f"loss_fn returned a tensor of shape {tuple(value.shape)}, not a scalar "
+                            "(reduction='none'? reduce it with .mean())")
+        return value
+    if isinstance(value, (int, float)) or type(value).__module__ == "numpy":
+        raise TypeError(f"loss_fn returned a {type(value).__name__}, not a tensor: no gradient flows "
+                        "through it (.item() inside the loss?)")
+    raise TypeError(f"loss_fn returned a {type(value).__name__}, not a scalar tensor")
 
 
 def make_optimizer(subject, model=None, lr: float | None = None):
@@ -106,7 +120,7 @@ def default_step(model, batch, optimizer, loss_fn, subject=None):
     inputs, targets = batch
     optimizer.zero_grad()
     out = forward(subject, inputs, model) if subject is not None else model(inputs)
-    value = loss_fn(out, targets)
+    value = checked_loss(loss_fn(out, targets))
     value.backward()
     optimizer.step()
     return value
@@ -117,6 +131,8 @@ def step(subject, batch, optimizer, model=None) -> float:
     model = model if model is not None else subject.model
     if subject.train_step is not None:
         value = subject.train_step(model, batch, optimizer, subject.loss_fn)
+        if value is None:
+            raise TypeError("train_step returned None; it must return the loss")
     else:
         value = default_step(model, batch, optimizer, subject.loss_fn, subject)
     return as_float(value)

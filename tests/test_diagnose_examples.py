@@ -41,11 +41,11 @@ def test_faulty_example_exits_1_with_the_right_cause_first(tmp_path):
 
 @pytest.mark.timeout(300)
 def test_two_runs_give_identical_json_but_for_timings():
-    a = dldoctor("diagnose", "--example", "frozen-body", "--format", "json", "--probes", FAST)
-    b = dldoctor("diagnose", "--example", "frozen-body", "--format", "json", "--probes", FAST)
+    a = dldoctor("diagnose", "--example", "softmax-before-ce", "--format", "json", "--probes", FAST)
+    b = dldoctor("diagnose", "--example", "softmax-before-ce", "--format", "json", "--probes", FAST)
     assert a.returncode == b.returncode == 1, a.stderr
     assert strip_timings(json.loads(a.stdout)) == strip_timings(json.loads(b.stdout))
-    assert json.loads(a.stdout)["causes"][0]["id"] == "frozen-parameters"
+    assert json.loads(a.stdout)["causes"][0]["id"] == "wrong-loss-input"
 
 
 def test_questions_only_session(tmp_path):

@@ -93,6 +93,13 @@ def test_running_total_of_losses_grows():
     assert f["live_tensors_growth_per_step"] >= 1
 
 
+def test_running_total_in_a_tensor_made_before_the_probe_grows():
+    step = RunningTotal()
+    step.total = torch.zeros(())  # an old tensor that takes a graph in place: += returns the same object
+    f = findings(digits_subject(train_step=step))
+    assert f["live_tensors_growth_per_step"] >= 1
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_step_is_measured_on_the_device():
     subject = digits_subject(mlp().cuda())

@@ -1,0 +1,7 @@
+from hostile_base import setup
+
+
+def subject():
+    s = setup()
+    del s["loss_fn"]
+    return s

@@ -1,0 +1,5 @@
+from hostile_base import setup
+
+
+def make_subject():
+    return setup()

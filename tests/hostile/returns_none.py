@@ -1,0 +1,5 @@
+from hostile_base import setup
+
+
+def subject():
+    setup()  # forgot the return

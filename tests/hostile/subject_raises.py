@@ -1,0 +1,6 @@
+from hostile_base import setup
+
+
+def subject():
+    checkpoint = {}
+    return setup(model=checkpoint["model"])
