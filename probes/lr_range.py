@@ -30,7 +30,7 @@ reach its minimum near 0.1, ends ~14 steps sooner (~65 steps in all).  Fewer ste
 the model has learned less when the rate reaches a given value: plain SGD on a slow learner (a
 small CNN at 0.1) may not lower its loss by 10% before the sweep ends (best_lr None: no evidence,
 not a false one).  On the digits MLP and CNN over five seeds: best_lr ~1e-2 for Adam and ~1e-1 for
-SGD, a ratio of -0.9 to -1.45 for Adam 1e-3 (-0.8 to -1.4 with 200 steps), -1.5 to -1.95 for Adam
+SGD, a ratio of -0.9 to -1.45 for Adam 1e-3 (-0.7 to -1.4 with 200 steps), -1.5 to -1.95 for Adam
 3e-4 (-1.2 to -1.9): the default rate sits at the "too low" line (-1.5) on these small models, as it
 did before; -4 for Adam 1e-6, +2.9 for Adam 10, +1.9 for SGD 10.
 """

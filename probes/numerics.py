@@ -17,8 +17,9 @@ loss, and the weights at the end; when something went non-finite, the weights, g
 state and RNG are put back as they were before the first step (``snapshot.State``) and the same
 steps run again with the hooks on, to name the module.  A non-finite value shows at once or within a
 few steps when it shows at all (a too-high rate: step 2 in every case of the zoo and the tests),
-hence 10 steps; a slower blow-up is for overfit-one-batch to see (200 steps: curve "explodes",
-nonfinite_step).
+hence 10 steps; a slower blow-up is for overfit-one-batch to see (up to 300 steps: curve
+"explodes", nonfinite_step).  Should the watched steps not repeat the blow-up (a train_step with
+state of its own), the unwatched steps' count stands and the module is not named.
 """
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def measure(subject, ctx) -> Measurement:
         return [m.register_forward_hook(on_forward(n or "(model)")) for n, m in model.named_modules()]
 
     handles = hooked()
-    steps, step_where, after, losses = 0, None, None, []
+    steps, step_where, after, losses, notes = 0, None, None, [], []
     try:
         model.train()
         model.zero_grad(set_to_none=True)
@@ -89,7 +90,7 @@ def measure(subject, ctx) -> Measurement:
     if after is None:
         optimizer = training.make_optimizer(subject)
         start = snapshot.State(model, optimizer)
-        losses = _plain_steps(subject, (x, y), optimizer, ctx)
+        losses = plain = _plain_steps(subject, (x, y), optimizer, ctx)
         if not all(training.finite(v) for v in losses) or any(not _finite(p) for p in model.parameters()):
             start.restore()  # weights, gradients, optimizer state and RNG: the same steps again, watched
             handles, losses = hooked(), []
@@ -105,6 +106,9 @@ def measure(subject, ctx) -> Measurement:
             finally:
                 for h in handles:
                     h.remove()
+            if after is None:  # not repeated
+                seen = next((i for i, v in enumerate(plain) if not training.finite(v)), len(plain))
+                after, notes = seen, ["the watched steps did not repeat the non-finite value; its module is unknown"]
         else:
             steps = len(losses)
     findings = {
@@ -114,7 +118,7 @@ def measure(subject, ctx) -> Measurement:
         "nonfinite_after_steps": after,
     }
     details = {"steps_run": steps, "losses": losses, "forward_at": fwd, "backward_at": bwd_where, "during_steps_at": step_where}
-    return Measurement(findings=findings, details=details)
+    return Measurement(findings=findings, details=details, notes=notes)
 
 
 def _plain_steps(subject, batch, optimizer, ctx) -> list:

@@ -60,3 +60,23 @@ def test_the_users_model_is_untouched_and_findings_deterministic():
     before = [p.detach().clone() for p in s.model.parameters()]
     assert findings(s) == findings(s)
     assert all(torch.equal(a, b) for a, b in zip(before, s.model.parameters()))
+
+
+def scripted(values):
+    """A train_step that returns these losses in turn, whatever the rate (the probe reads only them)."""
+    it = iter(values)
+    return lambda model, batch, opt, loss_fn: next(it)
+
+
+def test_batches_of_different_difficulty_make_no_best_rate():
+    # one hard batch in every cycle of 8 and nothing learned: the mean over a cycle cancels the
+    # difference (an exponential average would dip between hard batches and find a "best" rate)
+    f = findings(digits_mlp(train_step=scripted(([5.0] + [1.0] * 7) * 20)))
+    assert f["best_lr"] is None and f["diverge_lr"] is None
+
+
+def test_a_huge_noisy_first_cycle_is_not_a_divergence():
+    # a badly initialised deep net: the first losses jump by 100x before the rate does anything
+    first = [1e3, 9e4, 8e3, 2.5e3, 2e2, 1.4e2, 80.0, 92.0]
+    f = findings(digits_mlp(train_step=scripted(first + [50.0] * 200)))
+    assert f["diverge_lr"] is None and f["best_lr"] is not None

@@ -98,3 +98,14 @@ def test_nan_in_the_data():
     subject = digits_subject()
     subject.train_data.dataset.tensors[0][0, 0] = float("nan")
     assert findings(subject)["first_nonfinite_module"] == "input"
+
+
+def test_a_blow_up_the_watched_steps_do_not_repeat_keeps_its_count():
+    calls = []
+
+    def step(model, batch, optimizer, loss_fn):  # state of its own: NaN on its third call only
+        calls.append(1)
+        return float("nan") if len(calls) == 3 else 1.0
+
+    f = findings(digits_subject(train_step=step))
+    assert f["nonfinite_after_steps"] == 2 and f["first_nonfinite_module"] is None
