@@ -43,6 +43,7 @@ SPEC = ProbeSpec(
         Finding('label_min', 'number', 'smallest class label in the batch'),
         Finding('label_max', 'number', 'largest class label in the batch'),
         Finding('num_outputs', 'number', "size of the output's class dimension"),
+        Finding('unused_leading_outputs', 'number', 'how many of the outputs 0, 1, ... no label uses over the first batches of train_data (1 when labels start at 1)'),
         Finding('target_dtype_mismatch', 'bool', 'targets have a dtype the loss does not expect (integers for a regression loss, float64 against float32 outputs)'),
         Finding('input_dtype_mismatch', 'bool', "inputs have a dtype other than the model's parameters (float64 against float32, uint8 images)"),
     ),
@@ -101,8 +102,32 @@ def measure(subject, ctx) -> Measurement:
         if labels.numel():
             lo, hi = int(labels.min()), int(labels.max())
             findings.update(label_min=lo, label_max=hi, num_outputs=c, label_out_of_range=lo < 0 or hi >= c)
+            findings["unused_leading_outputs"] = _unused_leading(subject, c, getattr(subject.loss_fn, "ignore_index", -100))
     findings["target_dtype_mismatch"] = _target_mismatch(kind, out, targets, integer, subject.task)
     return Measurement(findings=findings, details=details, notes=notes)
+
+
+LABEL_BATCHES = 20
+
+
+def _unused_leading(subject, c: int, ignore: int) -> int | None:
+    """Outputs 0, 1, ... that no label uses over the first LABEL_BATCHES batches: 1-based labels leave
+    output 0 unused for ever (one batch alone may miss class 0 by chance; 20 batches rarely do)."""
+    import torch
+
+    from probes import training
+
+    used = torch.zeros(c, dtype=torch.bool)
+    for _, y in training.batches(subject.train_data, LABEL_BATCHES):
+        if not torch.is_tensor(y) or y.is_floating_point():
+            return None
+        y = y.flatten()
+        y = y[(y != ignore) & (y >= 0) & (y < c)]
+        used[y.long()] = True
+    unused = 0
+    while unused < c and not used[unused]:
+        unused += 1
+    return unused
 
 
 def _loss(subject, out, targets, notes):

@@ -136,3 +136,24 @@ def test_fresh_logits_that_happen_to_be_positive_are_not_probabilities():
         model[-1].weight.mul_(0.2)
     f = findings(digits_mlp(model=model, y=(y[:, None] > 4).float(), loss_fn=nn.BCEWithLogitsLoss()))
     assert f["outputs_probabilities"] is False
+
+
+def test_one_based_labels_leave_output_zero_unused():
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from expert.subject import Subject
+    from probes.context import ProbeContext
+    from probes.run import run_probe
+
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(600, 5, generator=g)
+    y = torch.randint(0, 3, (600,), generator=g)
+    loader = lambda labels: DataLoader(TensorDataset(X, labels), batch_size=16, shuffle=True, generator=torch.Generator().manual_seed(1))
+    model = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 4))
+    one_based = run_probe("output-vs-target", Subject(model=model, train_data=loader(y + 1), loss_fn=nn.CrossEntropyLoss()), ProbeContext())
+    assert one_based["findings"]["unused_leading_outputs"] == 1
+    assert one_based["findings"]["label_out_of_range"] is False
+    zero_based = run_probe("output-vs-target", Subject(model=model, train_data=loader(y), loss_fn=nn.CrossEntropyLoss()), ProbeContext())
+    assert zero_based["findings"]["unused_leading_outputs"] == 0  # healthy: every output, 0 included, is some label
