@@ -44,6 +44,8 @@ class Diagnosis:
         runs = self.records.get("runs")
         if spec.runs_model and runs and runs.get("findings", {}).get("crashed"):
             return "the model does not run (see probe 'runs')"
+        if spec.runs_model and runs is None and "runs" in self.kb.probes and self.probe_status("runs") is None:
+            return "waits for probe 'runs': get the model to run first"  # the guide's order
         return None
 
     def available_probes(self) -> list[str]:
