@@ -14,7 +14,7 @@ from expert import schema as S
 
 
 def _holds(self, value):
-    """True/False for a known finding value; None when the value is unknown (see schema.Judgement)."""
+    """Judge a finding value with the symptom's predicate: True/False when known; None when unknown or NaN."""
     if value is None:
         return None
     if self.is_ is not None:

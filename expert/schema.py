@@ -79,24 +79,6 @@ class Judgement(Strict):
             raise ValueError("give exactly one of equals, in, above, below, is")
         return self
 
-    def holds(self, value) -> bool | None:
-        """True/False for a known value; None when the value is unknown."""
-        if value is None:
-            return None
-        if self.is_ is not None:
-            return bool(value) is self.is_
-        if self.equals is not None:
-            return value == self.equals
-        if self.in_ is not None:
-            return value in self.in_
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None
-        if value != value:  # NaN: no judgement
-            return None
-        if self.above is not None:
-            return value > self.above
-        return value < self.below
-
 
 class Symptom(Strict):
     id: str = Field(pattern=ID_PATTERN)
