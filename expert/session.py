@@ -52,7 +52,9 @@ class Diagnosis:
         return [pid for pid in self.kb.probes if pid in self.kb.symptoms_by_probe and self.probe_status(pid) is None]
 
     def next_steps(self, questions: bool = False) -> list[engine.Action]:
-        return engine.plan(self.kb, self.observations, self.available_probes(), questions=questions, threshold=self.threshold)
+        later = [pid for pid in self.kb.probes if (self.probe_status(pid) or "").startswith("waits for")]
+        return engine.plan(self.kb, self.observations, self.available_probes(), questions=questions, threshold=self.threshold,
+                           later=later)
 
     def beliefs(self) -> list[engine.Belief]:
         return engine.rank(self.kb, self.observations)
