@@ -259,6 +259,4 @@ def compile_kb(extra_dirs=(), *, builtin: bool = True, probes: dict | None = Non
     c.problems += [p for p in check(c, probes) if not about_broken(p, c.broken)]
     if c.problems:
         raise KBError(c.problems)
-    kb = _build(c, probes)
-    kb.graph  # build the decision graph now: compiling means the graph exists
-    return kb
+    return _build(c, probes)  # its networkx graph is built on first use (kb.graph)

@@ -73,15 +73,16 @@ def check(c, probes: dict) -> list[Problem]:
             P.append(Problem(e.file, e.line, sid, "symptom is not evidence for any cause — link it from a cause's evidence or remove it"))
 
     # the workflow must be a DAG
-    import networkx as nx
+    from graphlib import CycleError, TopologicalSorter  # the standard library's; no networkx import to compile
 
-    flow = nx.DiGraph((a, b) for a, e in stages.items() for b in e.item.next if b in stages)
-    for cycle in nx.simple_cycles(flow):
+    try:
+        TopologicalSorter({sid: [n for n in e.item.next if n in stages] for sid, e in sorted(stages.items())}).prepare()
+    except CycleError as exc:
+        cycle = list(dict.fromkeys(exc.args[1]))
         first = cycle.index(min(cycle))
         cycle = cycle[first:] + cycle[:first]  # start at the smallest id: the same message every run
         e = stages[cycle[0]]
         P.append(Problem(e.file, e.at("next"), f"{cycle[0]} next", "workflow cycle: " + " -> ".join(cycle + [cycle[0]])))
-        break
 
     # two causes that no evidence can tell apart
     signature: dict = {}
