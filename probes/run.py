@@ -11,6 +11,7 @@ import time
 import traceback
 
 from probes import registry
+from probes.json_value import plain as _plain
 
 
 def missing_needs(spec, subject) -> str | None:
@@ -54,18 +55,6 @@ def run_probe(probe_id: str, subject, ctx) -> dict:
         out.update(status="failed", message=_one_line(exc))
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out
-
-
-def _plain(v):
-    if v is None or isinstance(v, (bool, str)):
-        return v
-    if isinstance(v, int):
-        return v
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    return f if f == f and abs(f) != float("inf") else None
 
 
 def _one_line(exc: BaseException) -> str:

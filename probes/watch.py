@@ -64,6 +64,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from probes.json_value import clean as _clean, finite as _finite, plain as _plain
+from probes.layer_sample import norms as _norms, sample as _sample, segments as _segments
 from probes.memory_gauge import MemoryGauge
 from probes.record import summarize
 
@@ -72,7 +74,6 @@ FLUSH_S = 1.0  # the record file is flushed at most this often (and on exit)
 CHECK_SHARE = 0.01  # default share of the run's wall time for early-warning checks (and heap readings)
 GRACE_S = 0.05  # ... beyond a first allowance, so that a short run's start is measured too
 ACTIVATIONS = (nn.ReLU, nn.ReLU6)
-SAMPLE = 4096  # weights sampled per layer for the update-to-weight ratio
 _KEPT = frozenset(("step", "losses", "timed_steps", "step_time", "data_time", "recorded", "grad_norm", "nonfinite_grad",
                    "first_last_grad_ratio", "update_ratio", "dead_frac", "memory_mb", "host_mb"))  # rows kept in memory
 
@@ -419,57 +420,6 @@ class Watch:
             if self.on_warning == "raise":
                 raise DoomedRun(msg, sid, likely, k)
             print(msg, file=self._stream or sys.stderr)
-
-
-def _sample(p: torch.Tensor) -> torch.Tensor:
-    """A strided view of at most ``SAMPLE`` elements of a parameter: the update ratio's estimate
-    (|update| / |weight| over a spread-out subset is the whole layer's ratio within ~1/sqrt(SAMPLE))
-    at a cost that does not grow with the layer."""
-    flat = p.detach()
-    if not flat.is_contiguous() or flat.numel() <= SAMPLE:
-        return flat
-    flat = flat.view(-1)
-    return flat[:: -(-flat.numel() // SAMPLE)]
-
-
-def _segments(samples: list) -> torch.Tensor | None:
-    """The layer index of every element of the concatenated samples (None when they span devices)."""
-    if not samples or len({s.device for s in samples}) > 1:
-        return None
-    sizes = torch.tensor([s.numel() for s in samples], device=samples[0].device)
-    return torch.repeat_interleave(torch.arange(len(samples), device=samples[0].device), sizes)
-
-
-def _norms(tensors: list) -> list:
-    try:
-        return list(torch._foreach_norm(tensors, 2, dtype=torch.float32))
-    except (RuntimeError, TypeError):  # mixed layouts or an older signature: one by one
-        return [torch.linalg.vector_norm(t.float()) for t in tensors]
-
-
-def _finite(v):
-    return v if v is None or math.isfinite(v) else None
-
-
-def _clean(v):
-    if isinstance(v, dict):
-        return {k: _clean(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
-    return _finite(v) if isinstance(v, float) else v
-
-
-def _plain(v):
-    if torch.is_tensor(v):
-        v = v.detach().float().mean().item() if v.numel() else None
-    if isinstance(v, float):
-        return _finite(v)
-    if v is None or isinstance(v, (bool, int, str)):
-        return v
-    try:
-        return _finite(float(v))
-    except (TypeError, ValueError):
-        return str(v)
 
 
 def _show(v) -> str:
