@@ -24,7 +24,7 @@ def subject(rows: int, features: int, batch_size: int, seed: int = 0):
     from torch import nn
     from torch.utils.data import DataLoader, TensorDataset
 
-    from expert.subject import Subject
+    from dldoctor.expert.subject import Subject
 
     rng = np.random.default_rng(seed)
     n_val = rows // 5
@@ -45,9 +45,9 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=256)
     args = ap.parse_args()
 
-    from probes.context import ProbeContext
-    from probes.dataset import read
-    from probes.run import run_probe
+    from dldoctor.probes.context import ProbeContext
+    from dldoctor.probes.dataset import read
+    from dldoctor.probes.run import run_probe
 
     s = subject(args.rows, args.features, args.batch_size)
     t = time.perf_counter()

@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from expert import engine as E  # noqa: E402
-from expert.compiler import compile_kb  # noqa: E402
+from dldoctor.expert import engine as E  # noqa: E402
+from dldoctor.expert.compiler import compile_kb  # noqa: E402
 
 
 def step_times(kb, repeat: int = 21) -> tuple[float, float, int]:

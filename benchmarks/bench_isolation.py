@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from expert.runner import InProcessRunner, WorkerRunner  # noqa: E402
+from dldoctor.expert.runner import InProcessRunner, WorkerRunner  # noqa: E402
 
 TARGET = str(ROOT / "examples" / "builtin" / "healthy_digits.py")
 _IN_PROCESS = """
@@ -30,7 +30,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import torch
 t1 = time.perf_counter()
-from expert.target import load
+from dldoctor.expert.target import load
 load(sys.argv[1])
 t2 = time.perf_counter()
 print(json.dumps({"torch": t1 - t0, "load": t2 - t1}))
@@ -48,8 +48,8 @@ def timed(fn) -> float:
 
 
 def main(target: str = TARGET, repeat: int = 5) -> None:
-    from probes.context import ProbeContext
-    from probes.run import run_probe
+    from dldoctor.probes.context import ProbeContext
+    from dldoctor.probes.run import run_probe
 
     start = median_of(lambda: timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True)), repeat)
     inproc = [json.loads(subprocess.run([sys.executable, "-c", _IN_PROCESS, target], cwd=ROOT, check=True,
@@ -73,7 +73,7 @@ def main(target: str = TARGET, repeat: int = 5) -> None:
     restart = timed(lambda: runner.run("runs", 120))
     runner.close()
 
-    from expert.target import load
+    from dldoctor.expert.target import load
 
     import torch
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from expert.knowledge import load_kb
+from dldoctor.expert.knowledge import load_kb
 t1 = time.perf_counter()
 kb = load_kb(sys.argv[1:], builtin=not sys.argv[1:], use_cache=__CACHE__)
 t2 = time.perf_counter()

@@ -38,7 +38,7 @@ def subjects():
     from torch import nn
     from torch.utils.data import DataLoader, TensorDataset
 
-    from expert.subject import Subject
+    from dldoctor.expert.subject import Subject
 
     X, y = load_digits(return_X_y=True)
     rng = np.random.default_rng(0)
@@ -69,8 +69,8 @@ def textbook_step(model, batch, optimizer, loss_fn):
 
 def plain_step_seconds(subject, blocks: int = 5, steps: int = 50) -> float:
     """The least mean CPU time of one training step over ``blocks`` blocks of ``steps`` steps."""
-    from probes import training
-    from probes.snapshot import preserved
+    from dldoctor.probes import training
+    from dldoctor.probes.snapshot import preserved
 
     batch = training.first_batch(subject)
     with preserved(subject):
@@ -97,7 +97,7 @@ def steps_run(result: dict):
 
 def timed(pid: str, subject, ctx, repeats: int) -> tuple[dict, float, float]:
     """The probe's result, its least CPU time and its least wall-clock time over ``repeats`` runs."""
-    from probes.run import run_probe
+    from dldoctor.probes.run import run_probe
 
     if pid == "train-step-audit" and subject.train_step is None:
         subject = dataclasses.replace(subject, train_step=textbook_step)
@@ -123,9 +123,9 @@ def table(title: str, rows: list, step: float) -> tuple[float, float]:
 def main() -> None:
     import torch
 
-    from expert.knowledge import load_kb
-    from probes.context import ProbeContext
-    from probes.run import run_probe
+    from dldoctor.expert.knowledge import load_kb
+    from dldoctor.probes.context import ProbeContext
+    from dldoctor.probes.run import run_probe
 
     torch.set_num_threads(1)
     kb = load_kb()

@@ -33,7 +33,7 @@ def once(args: list[str]) -> dict:
         err = Path(tmp) / "stderr"
         t0 = time.time()
         with open(err, "wb") as stderr:
-            proc = subprocess.Popen([sys.executable, "-m", "expert.cli", "tui", *args], cwd=ROOT, env=env,
+            proc = subprocess.Popen([sys.executable, "-m", "dldoctor.expert.cli", "tui", *args], cwd=ROOT, env=env,
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
             _, status, usage = os.wait4(proc.pid, 0)
         if not ready.exists():

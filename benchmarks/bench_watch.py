@@ -26,7 +26,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from probes.watch import watch  # noqa: E402
+from dldoctor.probes.watch import watch  # noqa: E402
 
 GOALS = {1: 0.20, 10: 0.05}  # the goals: overhead per step at every=1 and every=10
 

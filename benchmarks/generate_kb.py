@@ -10,7 +10,7 @@ import random
 import sys
 from pathlib import Path
 
-from probes.registry import catalog
+from dldoctor.probes.registry import catalog
 
 STAGES = "stages:\n" + "".join(
     f"  - {{id: {s}, title: {s}, order: {i}, summary: {s}, next: [{n}]}}\n"

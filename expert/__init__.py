@@ -6,7 +6,7 @@
 
 def diagnose(*args, **kwargs):
     """See ``expert.diagnosis.diagnose``."""
-    from expert.diagnosis import diagnose as _diagnose
+    from dldoctor.expert.diagnosis import diagnose as _diagnose
 
     return _diagnose(*args, **kwargs)
 

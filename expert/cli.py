@@ -5,16 +5,16 @@ import argparse
 import importlib
 import sys
 
-from expert.exit_codes import ExitCode
+from dldoctor.expert.exit_codes import ExitCode
 
 # command -> module with add_parser(subparsers) and run(args) -> int
 COMMANDS = {
-    "diagnose": "expert.commands.diagnose",
-    "kb": "expert.commands.kb",
-    "examples": "expert.commands.examples",
-    "tui": "expert.commands.tui",
-    "bench": "expert.commands.bench",
-    "watch-report": "expert.commands.watch_report",
+    "diagnose": "dldoctor.expert.commands.diagnose",
+    "kb": "dldoctor.expert.commands.kb",
+    "examples": "dldoctor.expert.commands.examples",
+    "tui": "dldoctor.expert.commands.tui",
+    "bench": "dldoctor.expert.commands.bench",
+    "watch-report": "dldoctor.expert.commands.watch_report",
 }
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from expert import schema as S
-from expert.entries import freeze
-from expert.kb_checks import about_broken, check
-from expert.knowledge_base import EvidenceEdge, KnowledgeBase  # noqa: F401  (KnowledgeBase re-exported)
-from expert.problems import KBError, Problem, did_you_mean
-from expert.yaml_source import Located, read
+from dldoctor.expert import schema as S
+from dldoctor.expert.entries import freeze
+from dldoctor.expert.kb_checks import about_broken, check
+from dldoctor.expert.knowledge_base import EvidenceEdge, KnowledgeBase  # noqa: F401  (KnowledgeBase re-exported)
+from dldoctor.expert.problems import KBError, Problem, did_you_mean
+from dldoctor.expert.yaml_source import Located, read
 
 BUILTIN_KB = Path(__file__).resolve().parent.parent / "kb"
 
@@ -250,7 +250,7 @@ def compile_kb(extra_dirs=(), *, builtin: bool = True, probes: dict | None = Non
 
     ``builtin_dir`` stands in for the built-in KB (tests use a small fixture)."""
     if probes is None:
-        from probes.registry import catalog
+        from dldoctor.probes.registry import catalog
 
         probes = catalog()
     dirs = [(Path(builtin_dir or BUILTIN_KB), "kb", True)] if builtin else []

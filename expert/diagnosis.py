@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from expert import engine
-from expert.knowledge import load_kb
-from expert.problems import did_you_mean
-from expert.report import Report, build
-from expert.runner import InProcessRunner, WorkerRunner
-from expert.session import Diagnosis, run_headless
-from expert.target import TargetError
+from dldoctor.expert import engine
+from dldoctor.expert.knowledge import load_kb
+from dldoctor.expert.problems import did_you_mean
+from dldoctor.expert.report import Report, build
+from dldoctor.expert.runner import InProcessRunner, WorkerRunner
+from dldoctor.expert.session import Diagnosis, run_headless
+from dldoctor.expert.target import TargetError
 
 
 def read_answers(path: str, kb) -> dict[str, engine.Observation]:
@@ -50,7 +50,7 @@ def read_answers(path: str, kb) -> dict[str, engine.Observation]:
 
 def record_result(path: str) -> dict:
     """Findings of a watch record, as a probe result for the 'record' probe."""
-    from probes.record import measure_file
+    from dldoctor.probes.record import measure_file
 
     try:
         m = measure_file(path)
@@ -90,7 +90,7 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
                               memory_limit_mb=memory_limit_mb)
         meta_target = str(target)
     else:
-        from expert.target import to_subject
+        from dldoctor.expert.target import to_subject
 
         runner = InProcessRunner(to_subject(target, "subject"), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb)
         meta_target = "<subject>"

@@ -30,7 +30,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from expert.compiler import KnowledgeBase
+from dldoctor.expert.compiler import KnowledgeBase
 
 CLIP = 20.0
 

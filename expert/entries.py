@@ -10,7 +10,7 @@ from dataclasses import make_dataclass
 
 from pydantic import BaseModel
 
-from expert import schema as S
+from dldoctor.expert import schema as S
 
 
 def _holds(self, value):

@@ -7,7 +7,7 @@ and causes that no evidence can tell apart.
 """
 from __future__ import annotations
 
-from expert.problems import Problem, did_you_mean
+from dldoctor.expert.problems import Problem, did_you_mean
 
 
 def check(c, probes: dict) -> list[Problem]:

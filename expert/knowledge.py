@@ -11,7 +11,7 @@ import pickle
 import tempfile
 from pathlib import Path
 
-from expert import compiler
+from dldoctor.expert import compiler
 
 try:
     import tomllib

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from expert.entries import Cause, HealthyCase, Pattern, Remedy, Stage, Symptom
+    from dldoctor.expert.entries import Cause, HealthyCase, Pattern, Remedy, Stage, Symptom
 
 
 @dataclass(frozen=True, slots=True)

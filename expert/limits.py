@@ -51,7 +51,7 @@ class watchdog:
                       and 0 < seconds < 1e6)
 
     def _fire(self, signum, frame) -> None:
-        from probes.snapshot import State
+        from dldoctor.probes.snapshot import State
 
         f = frame
         while f is not None:

@@ -5,7 +5,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from expert.session import Diagnosis
+from dldoctor.expert.session import Diagnosis
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 VERSION = "0.1.0"

@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from expert.target import TargetError
+from dldoctor.expert.target import TargetError
 
 _ROOT = str(Path(__file__).resolve().parent.parent)
 
@@ -72,7 +72,7 @@ class WorkerRunner:
             env["DLDOCTOR_MEMORY_LIMIT_MB"] = str(int(self.memory_limit_mb))
         else:
             env.pop("DLDOCTOR_MEMORY_LIMIT_MB", None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "expert.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-m", "dldoctor.expert.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, env=env, start_new_session=True)
         self.starts += 1
         self._cancelled = False
@@ -219,7 +219,7 @@ class WorkerRunner:
         (does the model run?): the result stays failed but carries the crash as its findings."""
         out = failed(probe_id, why, time.monotonic() - t0)
         if probe_id == "runs":
-            from probes.runs import classify
+            from dldoctor.probes.runs import classify
 
             out["findings"] = {"crashed": True, "failure_kind": classify(why, self.patterns), "failure_stage": None,
                                "failure_module": None, "loss_finite": None}
@@ -255,7 +255,7 @@ class InProcessRunner:
     """
 
     def __init__(self, subject, *, seed: int = 0, patterns=(), memory_budget_mb=None):
-        from probes.context import ProbeContext
+        from dldoctor.probes.context import ProbeContext
 
         self.subject = subject
         self.ctx = ProbeContext(seed=seed, patterns=[tuple(p) for p in patterns], memory_budget_mb=memory_budget_mb)
@@ -265,8 +265,8 @@ class InProcessRunner:
         return self.keys
 
     def run(self, probe_id: str, timeout_s: float, on_progress=None) -> dict:
-        from expert.limits import ProbeTimeout, threads, watchdog
-        from probes.run import run_probe
+        from dldoctor.expert.limits import ProbeTimeout, threads, watchdog
+        from dldoctor.probes.run import run_probe
 
         self.ctx.deadline = time.monotonic() + timeout_s
         self.ctx.on_progress = on_progress

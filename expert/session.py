@@ -10,9 +10,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from expert import engine
-from expert.compiler import KnowledgeBase
-from expert.engine import Observation
+from dldoctor.expert import engine
+from dldoctor.expert.compiler import KnowledgeBase
+from dldoctor.expert.engine import Observation
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Diagnosis:
     # ------------------------------------------------------------ what may run
     def probe_status(self, pid: str) -> str | None:
         """Why a probe cannot run now (None when it can)."""
-        from probes.run import missing_needs
+        from dldoctor.probes.run import missing_needs
 
         spec = self.kb.probes[pid]
         if pid in self.records:
@@ -91,7 +91,7 @@ class Diagnosis:
 
     def skip_unavailable(self) -> None:
         """Record probes that cannot run for a lasting reason (missing subject keys) as skipped."""
-        from probes.run import missing_needs
+        from dldoctor.probes.run import missing_needs
 
         for pid, spec in self.kb.probes.items():
             if pid in self.records or pid not in self.kb.symptoms_by_probe or not self.keys or "record" in spec.needs:

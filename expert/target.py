@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
-from expert.subject import REQUIRED, Subject
+from dldoctor.expert.subject import REQUIRED, Subject
 
 _OURS = str(Path(__file__).resolve().parent) + os.sep
 _LIBRARIES = {sysconfig.get_paths()[k] + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib")}
@@ -200,7 +200,7 @@ def check(subject: Subject, spec: str) -> None:
 def _check_loader(data, key: str, spec: str) -> None:
     import torch
 
-    from probes.snapshot import _rng_state, _set_rng_state, loader_generators
+    from dldoctor.probes.snapshot import _rng_state, _set_rng_state, loader_generators
 
     if isinstance(data, (str, bytes)) or not hasattr(data, "__iter__"):
         raise TargetError(f"{spec}: '{key}' must be an iterable of (inputs, targets) batches, got {type(data).__name__}")

@@ -40,8 +40,8 @@ def _serve(requests, proto) -> None:
             return
         cwd = os.getcwd()
         if op == "load":
-            from expert.target import TargetError, load
-            from probes.context import ProbeContext
+            from dldoctor.expert.target import TargetError, load
+            from dldoctor.probes.context import ProbeContext
 
             t0 = time.monotonic()
             try:
@@ -57,7 +57,7 @@ def _serve(requests, proto) -> None:
                                on_progress=lambda f, m: send({"progress": round(float(f), 3), "message": m}))
             send({"ok": True, "keys": sorted(subject.keys()), "seconds": round(time.monotonic() - t0, 3)})
         elif op == "probe":
-            from probes.run import run_probe
+            from dldoctor.probes.run import run_probe
 
             ctx.deadline = time.monotonic() + float(req.get("timeout_s", 60))
             try:
@@ -72,7 +72,7 @@ def _serve(requests, proto) -> None:
 def _set_threads() -> None:
     import torch
 
-    from expert.limits import thread_count
+    from dldoctor.expert.limits import thread_count
 
     torch.set_num_threads(thread_count())
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from expert.problems import Problem
+from dldoctor.expert.problems import Problem
 
 try:
     from yaml.cyaml import CParser

@@ -5,14 +5,14 @@ The re-exports are lazy (PEP 562) so that ``import probes`` and the probe declar
 because importing a submodule rebinds the package attribute of the same name to the module.
 """
 
-_LAZY = {"Watch": "probes.watch", "DoomedRun": "probes.watch", "assert_trains": "probes.testing"}
+_LAZY = {"Watch": "dldoctor.probes.watch", "DoomedRun": "dldoctor.probes.watch", "assert_trains": "dldoctor.probes.testing"}
 
 
 def __getattr__(name: str):
     import importlib
 
     if name == "watch":
-        return importlib.import_module("probes.watch")
+        return importlib.import_module("dldoctor.probes.watch")
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'probes' has no attribute {name!r}")
+    raise AttributeError(f"module 'dldoctor.probes' has no attribute {name!r}")

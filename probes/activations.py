@@ -15,7 +15,7 @@ about 0.58 for PyTorch's default init, 1.4 for He, about 1 for Glorot; zero-std 
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='activations',
@@ -43,7 +43,7 @@ CONSTANT_SCALE = 6.0  # reported log10 scale of a weight with zero spread
 def measure(subject, ctx) -> Measurement:
     import torch
 
-    from probes import training
+    from dldoctor.probes import training
 
     model = subject.model
     nn = torch.nn
@@ -139,7 +139,7 @@ def _affine(subject, x):
     """
     import torch
 
-    from probes import training
+    from dldoctor.probes import training
 
     if not torch.is_tensor(x) or not x.is_floating_point() or len(x) < 1:
         return None, None

@@ -6,7 +6,7 @@ labels would give (the label distribution of the train split, not of the batches
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='batch-composition',
@@ -34,9 +34,9 @@ PASSES_COMPARED = 2  # batches compared between two passes
 def measure(subject, ctx) -> Measurement:
     import numpy as np
 
-    from probes.dataset import DataUnreadable, reiterable, rows
-    from probes.task import class_labels, task_of
-    from probes.training import batches
+    from dldoctor.probes.dataset import DataUnreadable, reiterable, rows
+    from dldoctor.probes.task import class_labels, task_of
+    from dldoctor.probes.training import batches
 
     none = {f.name: None for f in SPEC.findings}
     if not reiterable(subject.train_data):
@@ -81,7 +81,7 @@ def measure(subject, ctx) -> Measurement:
 
 
 def targets_of(t):
-    from probes.dataset import as_array
+    from dldoctor.probes.dataset import as_array
 
     a = as_array(t, "targets")
     return a.reshape(len(a), -1) if a.ndim > 1 else a
@@ -116,8 +116,8 @@ def shuffled(loader, first) -> bool | None:
     """Do two passes start differently?  Compares the first batches' inputs and targets."""
     import numpy as np
 
-    from probes.dataset import DataUnreadable, as_array
-    from probes.training import batches
+    from dldoctor.probes.dataset import DataUnreadable, as_array
+    from dldoctor.probes.training import batches
 
     again = list(batches(loader, min(PASSES_COMPARED, len(first))))
     try:

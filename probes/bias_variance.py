@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import time
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='bias-variance',
@@ -65,7 +65,7 @@ SPLITS = ("train", "val", "test")
 
 
 def measure(subject, ctx) -> Measurement:
-    from probes.history_file import HistoryError
+    from dldoctor.probes.history_file import HistoryError
 
     notes, run = [], {}
     errors = None
@@ -109,7 +109,7 @@ def _diff(a, b):
 
 def from_history(subject):
     """Errors at the best-validation epoch (else the last), or (None, {}) without train_error."""
-    from probes.history_file import read_history
+    from dldoctor.probes.history_file import read_history
 
     h = read_history(subject.history, subject.base_dir)
     cols = {s: h.columns.get(f"{s}_error") or [] for s in SPLITS}
@@ -134,8 +134,8 @@ def _nearest(col, at, last=False):
 
 def measured(subject, ctx, notes):
     """Train the user's model briefly, then its error on each split."""
-    from probes import training
-    from probes.dataset import reiterable
+    from dldoctor.probes import training
+    from dldoctor.probes.dataset import reiterable
 
     if not reiterable(subject.train_data):
         raise RuntimeError("train_data is a one-shot iterator: it cannot be read for several epochs")
@@ -164,7 +164,7 @@ def measured(subject, ctx, notes):
     elif stopped_by == "non-finite loss":
         notes.append(f"the training loss became NaN/Inf at step {steps}")
     run = {"steps": steps, "epochs": epochs, "stopped_by": stopped_by, "train_seconds": round(time.monotonic() - t0, 2)}
-    from probes.model_error import split_errors
+    from dldoctor.probes.model_error import split_errors
 
     errors, task = split_errors(subject, {s: getattr(subject, f"{s}_data") for s in SPLITS}, EVAL_ROWS, notes)
     run["task"] = task
@@ -173,9 +173,9 @@ def measured(subject, ctx, notes):
 
 def baseline(subject, ctx, task, notes):
     """(error of the training targets' majority class (mean) scored on val, else train; the task)."""
-    from probes.dataset import DataUnreadable, rows
-    from probes.model_error import baseline_error
-    from probes.task import task_of
+    from dldoctor.probes.dataset import DataUnreadable, rows
+    from dldoctor.probes.model_error import baseline_error
+    from dldoctor.probes.task import task_of
 
     try:
         y_train = rows(subject, ctx, "train").y

@@ -5,7 +5,7 @@ the majority class.
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='class-balance',
@@ -31,8 +31,8 @@ STEADY_TV = 0.05  # chance TV below which split_label_tv is fully trusted
 def measure(subject, ctx) -> Measurement:
     import numpy as np
 
-    from probes.dataset import DataUnreadable, eval_splits, rows
-    from probes.task import class_labels, task_of
+    from dldoctor.probes.dataset import DataUnreadable, eval_splits, rows
+    from dldoctor.probes.task import class_labels, task_of
 
     none = {f.name: None for f in SPEC.findings}
     labels, notes = {}, []

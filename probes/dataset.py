@@ -99,7 +99,7 @@ def read(loader, max_rows: int = MAX_ROWS, seconds: float = SECONDS) -> Rows:
 
 def _pairs(loader):
     """(inputs, targets) per batch; a batch of another shape makes the split unreadable."""
-    from probes.training import split
+    from dldoctor.probes.training import split
 
     for batch in loader:
         try:

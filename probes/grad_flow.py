@@ -14,7 +14,7 @@ embeddings whose batch touches few rows are not read as vanishing.
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='grad-flow',
@@ -37,7 +37,7 @@ SPEC = ProbeSpec(
 def measure(subject, ctx) -> Measurement:
     import torch
 
-    from probes import training
+    from dldoctor.probes import training
 
     model = subject.model
     x, y = training.to_device(training.first_batch(subject), training.model_device(model))

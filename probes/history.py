@@ -25,7 +25,7 @@ the training curve; detects over-training.
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='history',
@@ -52,12 +52,12 @@ MIN_VAL_POINTS = 6
 
 
 def measure(subject, ctx) -> Measurement:
-    from probes.history_file import read_history
+    from dldoctor.probes.history_file import read_history
 
     h = read_history(subject.history, subject.base_dir)
     train_name = next((n for n in ("train_loss", "train_error") if h.series(n)), None)
     val_name = next((n for n in ("val_loss", "val_error") if h.series(n)), None)
-    from probes.curve import every
+    from dldoctor.probes.curve import every
 
     train = every(h.series(train_name)) if train_name else []
     val = every(h.series(val_name)) if val_name else []
@@ -65,7 +65,7 @@ def measure(subject, ctx) -> Measurement:
     m = Measurement(findings=findings, notes=list(h.notes),
                     details={"source": h.source, "columns": {k: thin(v) for k, v in h.columns.items()}})
     if train:
-        from probes.curve import classify
+        from dldoctor.probes.curve import classify
 
         shape = classify(train)
         findings["curve"] = shape["shape"]
@@ -92,7 +92,7 @@ def overtraining(val: list[float], train: list[float]) -> dict:
     """Where the smoothed validation curve bottoms out, how far it rose after, and the verdict."""
     import math
 
-    from probes.curve import median, moving_median, noise
+    from dldoctor.probes.curve import median, moving_median, noise
 
     val = [v for v in val if math.isfinite(v)]
     n = len(val)

@@ -5,7 +5,7 @@ scale of what the first weight layer actually receives (so normalisation inside 
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='input-stats',
@@ -43,8 +43,8 @@ class _Seen(Exception):
 def measure(subject, ctx) -> Measurement:
     import numpy as np
 
-    from probes.dataset import DataUnreadable, as_array
-    from probes.training import batches
+    from dldoctor.probes.dataset import DataUnreadable, as_array
+    from dldoctor.probes.training import batches
 
     raw, arrays, cap = [], [], MAX_ROWS
     try:
@@ -103,7 +103,7 @@ def first_layer_inputs(subject, raw):
     import numpy as np
     import torch
 
-    from probes.training import forward, model_device, to_device
+    from dldoctor.probes.training import forward, model_device, to_device
 
     model = subject.model
     got = {}

@@ -8,7 +8,7 @@ wrong labels.  Model-agnostic: simple sklearn models
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='label-alignment',
@@ -36,9 +36,9 @@ MIN_PER_CLASS = FOLDS  # rarer classes are left out (stratified folds need one r
 def measure(subject, ctx) -> Measurement:
     import numpy as np
 
-    from probes.dataset import DataUnreadable, rows, subsample
-    from probes.features import one_thread, prepared
-    from probes.task import class_labels, task_of
+    from dldoctor.probes.dataset import DataUnreadable, rows, subsample
+    from dldoctor.probes.features import one_thread, prepared
+    from dldoctor.probes.task import class_labels, task_of
 
     none = {f.name: None for f in SPEC.findings}
     try:

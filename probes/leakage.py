@@ -8,7 +8,7 @@ blobs in 2-8 d); copies with noise of 0.1% of a feature's std sit near 0.002x.
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='leakage',
@@ -32,7 +32,7 @@ EXAMPLES = 5
 
 
 def measure(subject, ctx) -> Measurement:
-    from probes.dataset import DataUnreadable, eval_splits, rows
+    from dldoctor.probes.dataset import DataUnreadable, eval_splits, rows
 
     none = {f.name: None for f in SPEC.findings}
     try:
@@ -71,8 +71,8 @@ def duplicates(train, ev, seed: int) -> dict:
     import numpy as np
     from sklearn.neighbors import NearestNeighbors
 
-    from probes.dataset import subsample
-    from probes.features import one_thread, prepared
+    from dldoctor.probes.dataset import subsample
+    from dldoctor.probes.features import one_thread, prepared
 
     seen = set(row_keys(train))
     exact = np.array([k in seen for k in row_keys(ev)])

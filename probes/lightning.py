@@ -1,6 +1,6 @@
 """Watch mode for a PyTorch Lightning Trainer: ``DldoctorWatch``, a Callback over ``probes.watch``.
 
-    from probes.lightning import DldoctorWatch
+    from dldoctor.probes.lightning import DldoctorWatch
 
     trainer = L.Trainer(callbacks=[DldoctorWatch(record="run.jsonl", every=10)])
 
@@ -16,7 +16,7 @@ try:
 except ImportError:  # the older package name
     from pytorch_lightning.callbacks import Callback
 
-from probes.watch import Watch
+from dldoctor.probes.watch import Watch
 
 
 class DldoctorWatch(Callback):

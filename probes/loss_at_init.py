@@ -16,7 +16,7 @@ None for expected_loss, init_loss_ratio and loss_negative.
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='loss-at-init',
@@ -37,7 +37,7 @@ SPEC = ProbeSpec(
 def measure(subject, ctx) -> Measurement:
     import torch
 
-    from probes import loss_kind, training
+    from dldoctor.probes import loss_kind, training
 
     inputs, targets = training.first_batch(subject)
     with torch.no_grad():

@@ -23,7 +23,7 @@ steps apart measure it (optimizer state and gradients already exist: one step ra
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='memory',
@@ -54,7 +54,7 @@ MAX_GRAPH_NODES = 20_000  # nodes walked per count of retained graph bytes
 def measure(subject, ctx) -> Measurement:
     import torch
 
-    from probes import graphs, training
+    from dldoctor.probes import graphs, training
 
     model = subject.model
     dev = training.model_device(model)
@@ -130,7 +130,7 @@ def _activation_bytes(subject, x, y, params, cuda: bool) -> int:
     """Bytes a forward + loss keeps for backward at this batch."""
     import torch
 
-    from probes import graphs, training
+    from dldoctor.probes import graphs, training
 
     if cuda:
         dev = training.model_device(subject.model)

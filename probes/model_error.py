@@ -19,7 +19,7 @@ def collect(subject, loader, max_rows: int):
     """(outputs, targets) of the model in eval mode over the first ``max_rows`` rows of ``loader``."""
     import torch
 
-    from probes import training
+    from dldoctor.probes import training
 
     model = subject.model
     device = training.model_device(model)
@@ -44,8 +44,8 @@ def split_errors(subject, loaders: dict, max_rows: int, notes: list):
     """({split: error or None}, task) for the splits whose loader is set."""
     import torch
 
-    from probes.loss_kind import identify
-    from probes.task import task_of
+    from dldoctor.probes.loss_kind import identify
+    from dldoctor.probes.task import task_of
 
     data = {s: collect(subject, loader, max_rows) for s, loader in loaders.items() if loader is not None}
     out, y = data["train"]
@@ -104,7 +104,7 @@ def baseline_error(y_train, y_eval, task: str | None) -> float | None:
     """Majority class (mean) of ``y_train`` scored on ``y_eval`` (numpy arrays); None when unknown."""
     import numpy as np
 
-    from probes.task import class_labels
+    from dldoctor.probes.task import class_labels
 
     if task is None or y_train is None or y_eval is None or not len(y_train) or not len(y_eval):
         return None

@@ -23,7 +23,7 @@ state of its own), the unwatched steps' count stands and the module is not named
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='numerics',
@@ -45,7 +45,7 @@ STEPS = 10
 def measure(subject, ctx) -> Measurement:
     import torch
 
-    from probes import snapshot, training
+    from dldoctor.probes import snapshot, training
 
     model = subject.model
     x, y = training.to_device(training.first_batch(subject), training.model_device(model))
@@ -123,7 +123,7 @@ def measure(subject, ctx) -> Measurement:
 
 def _plain_steps(subject, batch, optimizer, ctx) -> list:
     """Up to STEPS training steps without hooks, until the first non-finite loss: their losses."""
-    from probes import training
+    from dldoctor.probes import training
 
     losses = []
     while len(losses) < STEPS and ctx.time_left() > 1:

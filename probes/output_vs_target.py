@@ -26,7 +26,7 @@ loss is not recognised).
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='output-vs-target',
@@ -55,7 +55,7 @@ TOL = 1e-3
 def measure(subject, ctx) -> Measurement:
     import torch
 
-    from probes import loss_kind, training
+    from dldoctor.probes import loss_kind, training
 
     names = [f.name for f in SPEC.findings]
     findings, details, notes = dict.fromkeys(names), {}, []
@@ -115,7 +115,7 @@ def _unused_leading(subject, c: int, ignore: int) -> int | None:
     output 0 unused for ever (one batch alone may miss class 0 by chance; 20 batches rarely do)."""
     import torch
 
-    from probes import training
+    from dldoctor.probes import training
 
     used = torch.zeros(c, dtype=torch.bool)
     for _, y in training.batches(subject.train_data, LABEL_BATCHES):

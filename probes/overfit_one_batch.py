@@ -42,7 +42,7 @@ spends fewer noisy steps at its floor.  A loss that starts at or below its floor
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='overfit-one-batch',
@@ -73,7 +73,7 @@ def measure(subject, ctx) -> Measurement:
 
     import torch
 
-    from probes import loss_kind, training
+    from dldoctor.probes import loss_kind, training
 
     inputs, targets = training.first_batch(subject)
     if torch.is_tensor(inputs) and torch.is_tensor(targets) and len(inputs) > MAX_SAMPLES:

@@ -15,8 +15,8 @@ import json
 import math
 from pathlib import Path
 
-from probes.curve import SHAPES, classify, median
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.curve import SHAPES, classify, median
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='record',

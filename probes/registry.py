@@ -4,31 +4,31 @@ from __future__ import annotations
 import importlib
 from functools import lru_cache
 
-from probes.spec import ProbeSpec
+from dldoctor.probes.spec import ProbeSpec
 
 PROBE_MODULES: dict[str, str] = {
     # implement and debug
-    "runs": "probes.runs",
-    "output-vs-target": "probes.output_vs_target",
-    "loss-at-init": "probes.loss_at_init",
-    "overfit-one-batch": "probes.overfit_one_batch",
-    "lr-range": "probes.lr_range",
-    "grad-flow": "probes.grad_flow",
-    "train-step-audit": "probes.train_step_audit",
-    "activations": "probes.activations",
-    "numerics": "probes.numerics",
-    "memory": "probes.memory",
-    "regularization": "probes.regularization",
+    "runs": "dldoctor.probes.runs",
+    "output-vs-target": "dldoctor.probes.output_vs_target",
+    "loss-at-init": "dldoctor.probes.loss_at_init",
+    "overfit-one-batch": "dldoctor.probes.overfit_one_batch",
+    "lr-range": "dldoctor.probes.lr_range",
+    "grad-flow": "dldoctor.probes.grad_flow",
+    "train-step-audit": "dldoctor.probes.train_step_audit",
+    "activations": "dldoctor.probes.activations",
+    "numerics": "dldoctor.probes.numerics",
+    "memory": "dldoctor.probes.memory",
+    "regularization": "dldoctor.probes.regularization",
     # data, labels and evaluation
-    "input-stats": "probes.input_stats",
-    "class-balance": "probes.class_balance",
-    "batch-composition": "probes.batch_composition",
-    "label-alignment": "probes.label_alignment",
-    "leakage": "probes.leakage",
-    "shift": "probes.shift",
-    "bias-variance": "probes.bias_variance",
-    "history": "probes.history",
-    "record": "probes.record",
+    "input-stats": "dldoctor.probes.input_stats",
+    "class-balance": "dldoctor.probes.class_balance",
+    "batch-composition": "dldoctor.probes.batch_composition",
+    "label-alignment": "dldoctor.probes.label_alignment",
+    "leakage": "dldoctor.probes.leakage",
+    "shift": "dldoctor.probes.shift",
+    "bias-variance": "dldoctor.probes.bias_variance",
+    "history": "dldoctor.probes.history",
+    "record": "dldoctor.probes.record",
 }
 
 

@@ -19,7 +19,7 @@ fit only when that product is large; weight_decay reports the setting itself.
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='regularization',
@@ -40,7 +40,7 @@ FIT_STEPS, MAX_SAMPLES, SLACK = 200, 64, 0.05
 def measure(subject, ctx) -> Measurement:
     import torch
 
-    from probes import training
+    from dldoctor.probes import training
 
     optimizer = training.make_optimizer(subject)
     weight_decay = max(float(g.get("weight_decay") or 0.0) for g in optimizer.param_groups)
@@ -65,7 +65,7 @@ def _fit(subject, batch, ctx, regularized: bool) -> tuple[float, float]:
 
     import torch
 
-    from probes import training
+    from dldoctor.probes import training
 
     torch.manual_seed(ctx.seed)
     model = copy.deepcopy(subject.model)
@@ -86,7 +86,7 @@ def _fit(subject, batch, ctx, regularized: bool) -> tuple[float, float]:
 def _eval_loss(subject, model, batch) -> float:
     import torch
 
-    from probes import training
+    from dldoctor.probes import training
 
     training_flags = {m: m.training for m in model.modules()}
     model.eval()

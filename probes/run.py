@@ -10,8 +10,8 @@ import random
 import time
 import traceback
 
-from probes import registry
-from probes.json_value import plain as _plain
+from dldoctor.probes import registry
+from dldoctor.probes.json_value import plain as _plain
 
 
 def missing_needs(spec, subject) -> str | None:
@@ -28,7 +28,7 @@ def run_probe(probe_id: str, subject, ctx) -> dict:
     import numpy as np
     import torch
 
-    from probes.snapshot import preserved
+    from dldoctor.probes.snapshot import preserved
 
     spec = registry.catalog()[probe_id]
     out = {"id": probe_id, "status": "skipped", "seconds": 0.0, "message": "", "findings": {}, "confidence": {}, "details": {}, "notes": []}

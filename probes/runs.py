@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='runs',
@@ -55,7 +55,7 @@ def classify(message: str, patterns) -> str:
 def measure(subject, ctx) -> Measurement:
     import math
 
-    from probes import training
+    from dldoctor.probes import training
 
     findings = dict(crashed=False, failure_kind="none", failure_stage="none", failure_module=None, loss_finite=None)
     details, notes = {}, []

@@ -8,7 +8,7 @@ train-vs-test.
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='shift',
@@ -36,8 +36,8 @@ STEADY = {"domain_auc": 0.04, "label_shift_tv": 0.05}  # chance spread below whi
 
 
 def measure(subject, ctx) -> Measurement:
-    from probes.dataset import DataUnreadable, eval_splits, rows
-    from probes.task import task_of
+    from dldoctor.probes.dataset import DataUnreadable, eval_splits, rows
+    from dldoctor.probes.task import task_of
 
     none = {f.name: None for f in SPEC.findings}
     try:
@@ -72,8 +72,8 @@ def measure(subject, ctx) -> Measurement:
 def compare(train, ev, task, seed: int) -> dict:
     import numpy as np
 
-    from probes.dataset import subsample
-    from probes.features import finite32, one_thread
+    from dldoctor.probes.dataset import subsample
+    from dldoctor.probes.features import finite32, one_thread
 
     cols = subsample(train.X.shape[1], KS_FEATURES, seed)
     a = finite32(train.X[subsample(len(train.X), KS_ROWS, seed)][:, cols])
@@ -122,8 +122,8 @@ def domain_auc(A, B, seed: int):
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    from probes.dataset import subsample
-    from probes.features import prepared
+    from dldoctor.probes.dataset import subsample
+    from dldoctor.probes.features import prepared
 
     n = min(len(A), len(B), PER_SIDE)
     if n < MIN_ROWS:
@@ -143,8 +143,8 @@ def label_tv(ya, yb, task):
     the TV two samples of these sizes show by chance), or (None, None)."""
     import numpy as np
 
-    from probes.class_balance import chance_tv
-    from probes.task import class_labels
+    from dldoctor.probes.class_balance import chance_tv
+    from dldoctor.probes.task import class_labels
 
     if ya is None or yb is None:
         return None, None

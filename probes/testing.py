@@ -1,6 +1,6 @@
 """A pytest helper for users' own test suites: ``assert_trains(subject)``.
 
-    from probes.testing import assert_trains
+    from dldoctor.probes.testing import assert_trains
 
     def test_my_model_trains():
         assert_trains({"model": make_model(), "train_data": loader, "loss_fn": nn.CrossEntropyLoss()})
@@ -25,12 +25,12 @@ def assert_trains(subject, steps: int | None = None, *, threshold: float = 0.5, 
       probe as ``ctx.cache["overfit-one-batch:max_steps"]``.
     Returns the ranked beliefs (``expert.engine.Belief``) when the assertion holds.
     """
-    from expert import engine
-    from expert.knowledge import load_kb
-    from expert.session import Diagnosis
-    from expert.target import to_subject
-    from probes.context import ProbeContext
-    from probes.run import run_probe
+    from dldoctor.expert import engine
+    from dldoctor.expert.knowledge import load_kb
+    from dldoctor.expert.session import Diagnosis
+    from dldoctor.expert.target import to_subject
+    from dldoctor.probes.context import ProbeContext
+    from dldoctor.probes.run import run_probe
 
     if callable(subject) and not isinstance(subject, dict) and not hasattr(subject, "model"):
         subject = subject()

@@ -21,7 +21,7 @@ counting only forwards with gradients enabled: a step may evaluate a metric in e
 """
 from __future__ import annotations
 
-from probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='train-step-audit',
@@ -47,7 +47,7 @@ def measure(subject, ctx) -> Measurement:
 
     import torch
 
-    from probes import training
+    from dldoctor.probes import training
 
     model = subject.model
     batch = training.to_device(training.first_batch(subject), training.model_device(model))

@@ -1,6 +1,6 @@
 """Watch mode: dldoctor inside the user's own training loop, cheaply, then a diagnosis from what it saw.
 
-    from probes import watch
+    from dldoctor.probes import watch
 
     with watch(model, optimizer, record="run.jsonl", every=10) as w:
         for x, y in loader:
@@ -64,10 +64,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from probes.json_value import clean as _clean, finite as _finite, plain as _plain
-from probes.layer_sample import norms as _norms, sample as _sample, segments as _segments
-from probes.memory_gauge import MemoryGauge
-from probes.record import summarize
+from dldoctor.probes.json_value import clean as _clean, finite as _finite, plain as _plain
+from dldoctor.probes.layer_sample import norms as _norms, sample as _sample, segments as _segments
+from dldoctor.probes.memory_gauge import MemoryGauge
+from dldoctor.probes.record import summarize
 
 VERSION = 1
 FLUSH_S = 1.0  # the record file is flushed at most this often (and on exit)
@@ -384,11 +384,11 @@ class Watch:
     # ------------------------------------------------------------ early warning
 
     def _load_symptoms(self) -> list:
-        from expert.problems import KBError
+        from dldoctor.expert.problems import KBError
 
         try:
             if self._kb is None:
-                from expert.knowledge import load_kb
+                from dldoctor.expert.knowledge import load_kb
 
                 self._kb = load_kb()
         except (KBError, ValueError, OSError, ImportError) as exc:

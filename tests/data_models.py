@@ -6,8 +6,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from expert.subject import Subject
-from probes.context import ProbeContext
+from dldoctor.expert.subject import Subject
+from dldoctor.probes.context import ProbeContext
 
 
 def digits(seed: int = 0):

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from expert.subject import Subject  # noqa: E402
-from probes.context import ProbeContext  # noqa: E402
+from dldoctor.expert.subject import Subject  # noqa: E402
+from dldoctor.probes.context import ProbeContext  # noqa: E402
 
 
 @lru_cache(maxsize=1)
@@ -98,7 +98,7 @@ def regression_mlp(seed=0, targets_1d=False, loss_fn=None, optimizer=None, **kw)
 def kb_patterns() -> list:
     import yaml
 
-    from expert.schema import PatternsFile
+    from dldoctor.expert.schema import PatternsFile
 
     data = yaml.safe_load((ROOT / "kb" / "patterns.yaml").read_text())
     return [(p.kind, p.regex) for p in PatternsFile(**data).patterns]
@@ -110,7 +110,7 @@ def ctx(seed=0) -> ProbeContext:
 
 def run(probe_id: str, subject, seed=0) -> dict:
     """run_probe with the KB's patterns; fails the test when the probe itself failed."""
-    from probes.run import run_probe
+    from dldoctor.probes.run import run_probe
 
     result = run_probe(probe_id, subject, ctx(seed))
     assert result["status"] == "ok", result["message"]

@@ -11,8 +11,8 @@ from sklearn.datasets import load_digits
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from expert.subject import Subject
-from probes.context import ProbeContext
+from dldoctor.expert.subject import Subject
+from dldoctor.probes.context import ProbeContext
 
 
 def digits(n: int = 512, images: bool = False):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from expert.commands.bench import Case, Result, score, select, totals
+from dldoctor.expert.commands.bench import Case, Result, score, select, totals
 
 T = 0.5  # the report's threshold
 
@@ -52,5 +52,5 @@ def test_totals_count_faulty_and_healthy_cases_apart():
 def test_the_bench_module_does_not_import_torch():
     import subprocess
 
-    code = "import sys, expert.commands.bench; sys.exit('torch' in sys.modules)"
+    code = "import sys, dldoctor.expert.commands.bench; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -5,12 +5,12 @@ import importlib
 
 import pytest
 
-from examples.builtin import EXAMPLES
+from dldoctor.examples.builtin import EXAMPLES
 
 
 def test_there_are_a_healthy_example_and_several_faulty_ones():
     assert "healthy-digits" in EXAMPLES and len(EXAMPLES) >= 6
-    assert all(desc.strip() and mod.startswith("examples.builtin.") for mod, desc in EXAMPLES.values())
+    assert all(desc.strip() and mod.startswith("dldoctor.examples.builtin.") for mod, desc in EXAMPLES.values())
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from expert.cli import main
+from dldoctor.expert.cli import main
 
 FIX = str(Path(__file__).parent / "kb_fixture")
 BROKEN = Path(__file__).parent / "kb_broken"

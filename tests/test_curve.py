@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from probes.curve import classify, noise
+from dldoctor.probes.curve import classify, noise
 
 
 def curve(f, n, rel_noise=0.0, seed=0):

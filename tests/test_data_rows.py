@@ -7,10 +7,10 @@ import pytest
 from torch import nn
 
 from data_models import classifier, ctx, digits, loader
-from expert.subject import Subject
-from probes import dataset
-from probes.run import run_probe
-from probes.task import class_labels, task_of
+from dldoctor.expert.subject import Subject
+from dldoctor.probes import dataset
+from dldoctor.probes.run import run_probe
+from dldoctor.probes.task import class_labels, task_of
 
 
 def numpy_batches(X, y, size=100):

@@ -8,14 +8,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from expert.report import SCHEMA_PATH, strip_timings
+from dldoctor.expert.report import SCHEMA_PATH, strip_timings
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = "runs,output-vs-target,loss-at-init,grad-flow,activations,input-stats,class-balance,batch-composition"
 
 
 def dldoctor(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "expert.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=400)
+    return subprocess.run([sys.executable, "-m", "dldoctor.expert.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=400)
 
 
 @pytest.mark.timeout(400)

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from expert import engine as E
-from expert.compiler import compile_kb
+from dldoctor.expert import engine as E
+from dldoctor.expert.compiler import compile_kb
 
 FIXTURE = Path(__file__).parent / "kb_fixture"
 

@@ -20,9 +20,9 @@ from types import SimpleNamespace
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from expert import engine
-from expert.compiler import EvidenceEdge, KnowledgeBase
-from expert.engine import Observation
+from dldoctor.expert import engine
+from dldoctor.expert.compiler import EvidenceEdge, KnowledgeBase
+from dldoctor.expert.engine import Observation
 
 FUZZ = settings(max_examples=int(os.environ.get("DLDOCTOR_FUZZ_EXAMPLES", 200)), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])

@@ -17,9 +17,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from expert import engine
-from expert.compiler import compile_kb
-from expert.problems import KBError
+from dldoctor.expert import engine
+from dldoctor.expert.compiler import compile_kb
+from dldoctor.expert.problems import KBError
 
 FIXTURE = Path(__file__).parent / "kb_fixture"
 FILES = sorted(str(p.relative_to(FIXTURE)) for p in FIXTURE.rglob("*.yaml"))

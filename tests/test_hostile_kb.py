@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from expert.compiler import compile_kb
-from expert.problems import KBError
-from expert.yaml_source import MAX_BYTES, MAX_DEPTH, read
+from dldoctor.expert.compiler import compile_kb
+from dldoctor.expert.problems import KBError
+from dldoctor.expert.yaml_source import MAX_BYTES, MAX_DEPTH, read
 
 HERE = Path(__file__).parent
 FIXTURE = HERE / "kb_fixture"

@@ -18,8 +18,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from expert.diagnosis import diagnose
-from expert.subject import Subject
+from dldoctor.expert.diagnosis import diagnose
+from dldoctor.expert.subject import Subject
 
 
 class Net(nn.Module):
@@ -115,7 +115,7 @@ def test_a_live_model_that_never_returns_is_stopped_by_the_watchdog(tmp_path, mo
 def test_the_watchdog_never_fires_off_the_main_thread():
     import threading
 
-    from expert.limits import watchdog
+    from dldoctor.expert.limits import watchdog
 
     seen = {}
     t = threading.Thread(target=lambda: seen.setdefault("armed", watchdog(1.0).armed))
@@ -126,6 +126,6 @@ def test_the_watchdog_never_fires_off_the_main_thread():
 
 @pytest.mark.parametrize("seconds", [0.0, float("inf")])
 def test_the_watchdog_is_off_for_no_limit(seconds):
-    from expert.limits import watchdog
+    from dldoctor.expert.limits import watchdog
 
     assert watchdog(seconds).armed is False

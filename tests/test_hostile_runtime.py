@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from expert.target import load
-from probes.context import ProbeContext
-from probes.run import run_probe
+from dldoctor.expert.target import load
+from dldoctor.probes.context import ProbeContext
+from dldoctor.probes.run import run_probe
 
 HOSTILE = Path(__file__).parent / "hostile"
 
 
 @pytest.fixture(scope="module")
 def patterns():
-    from expert.knowledge import load_kb
+    from dldoctor.expert.knowledge import load_kb
 
     return [(p.kind, p.regex) for p in load_kb().patterns]
 
@@ -47,7 +47,7 @@ def test_a_model_or_loss_that_breaks_the_contract_is_a_crash_at_the_loss(name, s
 
 
 def test_a_model_returning_a_tuple_is_reported_as_a_code_crash_exit_1(tmp_path, capsys, monkeypatch):
-    from expert.cli import main
+    from dldoctor.expert.cli import main
 
     monkeypatch.chdir(Path(__file__).parent.parent)
     out = tmp_path / "report.json"
@@ -68,7 +68,7 @@ def test_nan_in_the_data_is_measured(patterns):
 
 
 def test_an_endless_loader_is_read_only_as_far_as_each_probe_needs():
-    from expert.diagnosis import diagnose
+    from dldoctor.expert.diagnosis import diagnose
 
     subject = load(str(HOSTILE / "infinite_loader.py"))
     t0 = time.monotonic()

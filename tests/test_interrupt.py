@@ -19,8 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from expert.diagnosis import diagnose
-from expert.subject import Subject
+from dldoctor.expert.diagnosis import diagnose
+from dldoctor.expert.subject import Subject
 
 ROOT = Path(__file__).parent.parent
 
@@ -36,7 +36,7 @@ def _alive(pid: int) -> bool:
 def test_ctrl_c_in_the_cli_prints_the_report_so_far_and_leaves_no_worker(tmp_path):
     flag = tmp_path / "worker.pid"
     env = dict(os.environ, HOSTILE_FLAG=str(flag), DLDOCTOR_CACHE_DIR=str(tmp_path / "cache"))
-    proc = subprocess.Popen([sys.executable, "-m", "expert.cli", "diagnose", "tests/hostile/slow.py", "--format", "json",
+    proc = subprocess.Popen([sys.executable, "-m", "dldoctor.expert.cli", "diagnose", "tests/hostile/slow.py", "--format", "json",
                              "--budget", "120", "--probe-timeout", "100"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from expert.diagnosis import diagnose
-from expert.runner import WorkerRunner
+from dldoctor.expert.diagnosis import diagnose
+from dldoctor.expert.runner import WorkerRunner
 
 HOSTILE = Path(__file__).parent / "hostile"
 BUDGET, TIMEOUT, MEMORY_MB = 30.0, 3.0, 2000  # small: fast, and never a danger to a shared machine
@@ -25,7 +25,7 @@ BUDGET, TIMEOUT, MEMORY_MB = 30.0, 3.0, 2000  # small: fast, and never a danger 
 
 @pytest.fixture(scope="module")
 def kb():
-    from expert.knowledge import load_kb
+    from dldoctor.expert.knowledge import load_kb
 
     return load_kb()
 

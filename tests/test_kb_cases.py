@@ -6,8 +6,8 @@ healthy (kb/healthy.yaml): no cause may reach 0.5.
 """
 import pytest
 
-from expert.compiler import compile_kb
-from expert.engine import Observation, rank
+from dldoctor.expert.compiler import compile_kb
+from dldoctor.expert.engine import Observation, rank
 
 THRESHOLD = 0.5
 KB = compile_kb()

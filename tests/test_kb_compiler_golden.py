@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from expert.compiler import compile_kb
-from expert.problems import KBError
+from dldoctor.expert.compiler import compile_kb
+from dldoctor.expert.problems import KBError
 
 HERE = Path(__file__).parent
 CASES = sorted(p.name for p in (HERE / "kb_broken").iterdir() if p.is_dir())

@@ -10,7 +10,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from expert.compiler import BUILTIN_KB, compile_kb
+from dldoctor.expert.compiler import BUILTIN_KB, compile_kb
 
 CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract" / "causes.yaml"
 

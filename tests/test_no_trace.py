@@ -18,10 +18,10 @@ import torch.nn.modules.module as module_globals
 import torch.optim.optimizer as optimizer_globals
 from torch import nn
 
-from expert.subject import Subject
+from dldoctor.expert.subject import Subject
 from internals_models import cnn, ctx, digits, loader, mlp, textbook_step
-from probes import registry
-from probes.run import run_probe
+from dldoctor.probes import registry
+from dldoctor.probes.run import run_probe
 
 
 # small on purpose: every probe runs on each subject

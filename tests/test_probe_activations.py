@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from internals_models import cnn, cnn_subject, ctx, digits_subject, mlp, regression_subject
-from probes.run import run_probe
+from dldoctor.probes.run import run_probe
 
 
 def findings(subject):
@@ -91,7 +91,7 @@ def test_token_inputs_skip_the_affinity_check():
     model = nn.Sequential(nn.Embedding(20, 8), nn.Flatten(), nn.Linear(32, 2))
     x = torch.randint(0, 20, (64, 4))
     data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, x[:, 0] % 2), batch_size=32)
-    from expert.subject import Subject
+    from dldoctor.expert.subject import Subject
 
     f = findings(Subject(model=model, train_data=data, loss_fn=nn.CrossEntropyLoss()))
     assert f["model_is_affine"] is None and f["weight_layers"] == 1

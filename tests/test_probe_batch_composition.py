@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from data_models import classifier, ctx, digits, regression, regressor
-from probes.batch_composition import expected_distinct, expected_single_class
-from probes.run import run_probe
+from dldoctor.probes.batch_composition import expected_distinct, expected_single_class
+from dldoctor.probes.run import run_probe
 
 
 def run(subject):

@@ -13,9 +13,9 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from expert.subject import Subject
-from probes.context import ProbeContext
-from probes.run import run_probe
+from dldoctor.expert.subject import Subject
+from dldoctor.probes.context import ProbeContext
+from dldoctor.probes.run import run_probe
 
 
 @pytest.fixture(autouse=True, scope="module")

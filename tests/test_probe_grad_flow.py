@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from internals_models import cnn_subject, ctx, digits_subject, mlp, regression_subject
-from probes.run import run_probe
+from dldoctor.probes.run import run_probe
 
 
 def findings(subject):

@@ -15,10 +15,10 @@ import pytest
 import torch
 import torch.nn as nn
 
-from expert.subject import Subject
-from probes.context import ProbeContext
-from probes.history_file import HistoryError, read_history
-from probes.run import run_probe
+from dldoctor.expert.subject import Subject
+from dldoctor.probes.context import ProbeContext
+from dldoctor.probes.history_file import HistoryError, read_history
+from dldoctor.probes.run import run_probe
 
 
 def probe(history, base_dir=None) -> dict:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from data_models import classifier, ctx, digits, regression, regressor
-from probes.run import run_probe
+from dldoctor.probes.run import run_probe
 
 
 def run(subject):

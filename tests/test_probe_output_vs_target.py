@@ -143,9 +143,9 @@ def test_one_based_labels_leave_output_zero_unused():
     from torch import nn
     from torch.utils.data import DataLoader, TensorDataset
 
-    from expert.subject import Subject
-    from probes.context import ProbeContext
-    from probes.run import run_probe
+    from dldoctor.expert.subject import Subject
+    from dldoctor.probes.context import ProbeContext
+    from dldoctor.probes.run import run_probe
 
     g = torch.Generator().manual_seed(0)
     X = torch.randn(600, 5, generator=g)

@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from debug_models import adam, digits_cnn, digits_mlp, regression_mlp, run
 
-from probes.overfit_one_batch import HOLD, MAX_STEPS, classify
+from dldoctor.probes.overfit_one_batch import HOLD, MAX_STEPS, classify
 
 
 def findings(subject):

@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from debug_models import digits, digits_cnn, digits_mlp, kb_patterns, mlp, regression_mlp, run
 
-from probes.runs import classify
+from dldoctor.probes.runs import classify
 
 
 def crash(subject):

@@ -4,7 +4,7 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 from data_models import classifier, ctx, digits, regression, regressor
-from probes.run import run_probe
+from dldoctor.probes.run import run_probe
 
 
 def run(subject):

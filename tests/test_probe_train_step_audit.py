@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from internals_models import cnn_subject, ctx, digits_subject, mlp, regression_subject, textbook_step
-from probes.run import run_probe
+from dldoctor.probes.run import run_probe
 
 
 def audit(subject):

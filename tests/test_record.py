@@ -15,10 +15,10 @@ import time
 
 import pytest
 
-from expert import engine
-from expert.compiler import compile_kb
-from probes import record
-from probes.record import measure_file, read, summarize
+from dldoctor.expert import engine
+from dldoctor.expert.compiler import compile_kb
+from dldoctor.probes import record
+from dldoctor.probes.record import measure_file, read, summarize
 
 HEADER = {"kind": "header", "version": 1, "model": "Sequential", "params": 1000, "every": 10, "layers": ["0.weight"],
           "device": "cpu", "memory": "cuda", "optimizer": "Adam"}
@@ -163,5 +163,5 @@ def test_bad_files_name_the_line(tmp_path, text, where):
 
 
 def test_reading_a_record_is_torch_free():
-    code = "import sys; from probes.record import measure_file; import expert.commands.watch_report; assert 'torch' not in sys.modules"
+    code = "import sys; from dldoctor.probes.record import measure_file; import dldoctor.expert.commands.watch_report; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

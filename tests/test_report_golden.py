@@ -9,10 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from expert.commands.diagnose import render
-from expert.compiler import compile_kb
-from expert.report import SCHEMA_PATH, build, strip_timings
-from expert.session import Diagnosis
+from dldoctor.expert.commands.diagnose import render
+from dldoctor.expert.compiler import compile_kb
+from dldoctor.expert.report import SCHEMA_PATH, build, strip_timings
+from dldoctor.expert.session import Diagnosis
 
 HERE = Path(__file__).parent
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from expert.cli import main
-from expert.target import TargetError, load
+from dldoctor.expert.cli import main
+from dldoctor.expert.target import TargetError, load
 
 HOSTILE = Path(__file__).parent / "hostile"
 REL = "tests/hostile"
@@ -77,7 +77,7 @@ def test_a_module_that_is_not_there():
 
 
 def test_a_target_that_kills_its_process_while_loading(tmp_path):
-    from expert.runner import WorkerRunner
+    from dldoctor.expert.runner import WorkerRunner
 
     (tmp_path / "dies.py").write_text("import os\nos._exit(9)\n")
     runner = WorkerRunner(str(tmp_path / "dies.py"), memory_limit_mb=None)

@@ -11,11 +11,11 @@ import pytest
 from rich.console import Console
 from tui_support import FakeRunner, small_kb
 
-from tui.app import DoctorApp, make_app
-from tui.causes import CauseList
-from tui.help import HelpScreen
-from tui.messages import StepChosen
-from tui.next_step import NextStep
+from dldoctor.tui.app import DoctorApp, make_app
+from dldoctor.tui.causes import CauseList
+from dldoctor.tui.help import HelpScreen
+from dldoctor.tui.messages import StepChosen
+from dldoctor.tui.next_step import NextStep
 
 SIZE = (120, 40)
 
@@ -338,7 +338,7 @@ def test_quit_closes_the_runner_even_while_a_probe_runs(kb):
 
 
 def test_resume_rejects_a_file_that_is_not_a_session(kb, tmp_path):
-    from tui.persist import SessionFileError
+    from dldoctor.tui.persist import SessionFileError
 
     bad = tmp_path / "x.json"
     bad.write_text("[1, 2]")

@@ -7,12 +7,12 @@ import json
 import pytest
 from tui_support import DETAILS, result, small_kb
 
-from expert.cli import main as cli
-from tui import persist
-from tui.causes import bar
-from tui.conversation import Conversation
-from tui.plots import draw, specs
-from tui.workflow import line
+from dldoctor.expert.cli import main as cli
+from dldoctor.tui import persist
+from dldoctor.tui.causes import bar
+from dldoctor.tui.conversation import Conversation
+from dldoctor.tui.plots import draw, specs
+from dldoctor.tui.workflow import line
 
 
 @pytest.fixture(scope="module")
@@ -174,5 +174,5 @@ def test_the_tui_imports_no_torch():
     import subprocess
     import sys
 
-    code = "import sys, tui.app, tui.plots, expert.commands.tui; sys.exit('torch' in sys.modules)"
+    code = "import sys, dldoctor.tui.app, dldoctor.tui.plots, dldoctor.expert.commands.tui; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from tui_support import FakeRunner, small_kb
 
-from tui.app import make_app
+from dldoctor.tui.app import make_app
 
 SIZE = (120, 40)
 

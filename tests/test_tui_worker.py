@@ -8,7 +8,7 @@ import textwrap
 import pytest
 from tui_support import small_kb
 
-from tui.app import make_app
+from dldoctor.tui.app import make_app
 
 TARGET = textwrap.dedent("""
     import os, time

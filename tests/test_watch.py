@@ -18,11 +18,11 @@ import pytest
 import torch
 from torch import nn
 
-from expert import engine
-from expert.compiler import compile_kb
-from probes import watch
-from probes.record import measure_file
-from probes.watch import DoomedRun, Watch
+from dldoctor.expert import engine
+from dldoctor.expert.compiler import compile_kb
+from dldoctor.probes import watch
+from dldoctor.probes.record import measure_file
+from dldoctor.probes.watch import DoomedRun, Watch
 
 STEPS = 240
 
@@ -260,8 +260,8 @@ def test_every_bounds_the_per_layer_work(digits, tmp_path):
 
 
 def test_import_stays_torch_free():
-    code = ("import sys, probes, probes.registry; probes.registry.catalog(); assert 'torch' not in sys.modules;"
-            "from probes import watch, Watch; assert callable(watch) and Watch.__name__ == 'Watch'")
+    code = ("import sys, dldoctor.probes.registry; dldoctor.probes.registry.catalog(); assert 'torch' not in sys.modules;"
+            "from dldoctor.probes import watch, Watch; import dldoctor; assert dldoctor.watch is watch.watch and callable(watch) and Watch.__name__ == 'Watch'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -279,7 +279,7 @@ def test_bad_arguments():
 def test_watch_report(digits, tmp_path):
     import argparse
 
-    from expert.commands import watch_report
+    from dldoctor.expert.commands import watch_report
 
     train(digits, tmp_path / "run.jsonl", fault="grad-blow-up", stream=io.StringIO())
     parser = argparse.ArgumentParser()
@@ -301,7 +301,7 @@ def test_watch_report(digits, tmp_path):
 @pytest.mark.filterwarnings("ignore:.*LeafSpec")  # lightning's own use of torch's pytree API
 def test_lightning_callback(tmp_path):
     L = pytest.importorskip("lightning.pytorch")
-    from probes.lightning import DldoctorWatch
+    from dldoctor.probes.lightning import DldoctorWatch
 
     class Module(L.LightningModule):
         def __init__(self):
@@ -334,7 +334,7 @@ def test_lightning_callback(tmp_path):
 
 
 def test_assert_trains(digits):
-    from probes.testing import assert_trains
+    from dldoctor.probes.testing import assert_trains
 
     X, y = digits
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=64, shuffle=True)

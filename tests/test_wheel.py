@@ -26,8 +26,17 @@ def test_wheel_installs_and_checks_its_kb(tmp_path):
     out = subprocess.run([str(env_dir / "bin" / "dldoctor"), "kb", "check"], cwd=tmp_path, env=clean, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("ok:")
-    where = subprocess.run([str(py), "-c", "import kb, expert; print(kb.__file__, expert.__file__)"], cwd=tmp_path, env=clean,
-                           capture_output=True, text=True, check=True).stdout
+    where = subprocess.run([str(py), "-c", "import dldoctor.kb, dldoctor.expert; print(dldoctor.kb.__file__, dldoctor.expert.__file__)"],
+                           cwd=tmp_path, env=clean, capture_output=True, text=True, check=True).stdout
     assert str(ROOT) not in where and "site-packages" in where
+    # one top-level package: the wheel's top_level.txt and its file list hold dldoctor alone
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as zf:
+        tops = {n.split("/")[0] for n in zf.namelist() if not n.split("/")[0].endswith((".dist-info", ".data"))}
+    assert tops == {"dldoctor"}, tops
+    api = subprocess.run([str(py), "-c", "import sys, dldoctor; dldoctor.diagnose; dldoctor.Subject; dldoctor.testing.assert_trains; "
+                          "assert callable(dldoctor.watch)"], cwd=tmp_path, env=clean, capture_output=True, text=True)
+    assert api.returncode == 0, api.stderr
     listing = subprocess.run([str(env_dir / "bin" / "dldoctor"), "examples"], cwd=tmp_path, env=clean, capture_output=True, text=True)
     assert listing.returncode == 0, listing.stderr

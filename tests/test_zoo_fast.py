@@ -10,10 +10,10 @@ import os
 
 import pytest
 
-from expert.commands.bench import DEFAULT_ZOO, load_cases, run_case, select
+from dldoctor.expert.commands.bench import DEFAULT_ZOO, load_cases, run_case, select
 
 try:
-    from expert import diagnose  # noqa: F401
+    from dldoctor.expert import diagnose  # noqa: F401
 except ImportError:  # the engine is not in yet
     diagnose = None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from expert.compiler import KnowledgeBase, compile_kb
+from dldoctor.expert.compiler import KnowledgeBase, compile_kb
 
 STAGES = """\
 stages:

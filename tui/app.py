@@ -16,18 +16,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Header, OptionList, TabbedContent, TabPane
 
-from expert.engine import Action
-from tui import persist
-from tui.cause_detail import CauseDetail
-from tui.causes import CauseList
-from tui.conversation import Conversation
-from tui.help import HelpScreen
-from tui.measurements import Measurements
-from tui.messages import StepChosen
-from tui.next_step import NextStep
-from tui.plots import Plots
-from tui.probe_actions import ProbeActions
-from tui.workflow import WorkflowBar
+from dldoctor.expert.engine import Action
+from dldoctor.tui import persist
+from dldoctor.tui.cause_detail import CauseDetail
+from dldoctor.tui.causes import CauseList
+from dldoctor.tui.conversation import Conversation
+from dldoctor.tui.help import HelpScreen
+from dldoctor.tui.measurements import Measurements
+from dldoctor.tui.messages import StepChosen
+from dldoctor.tui.next_step import NextStep
+from dldoctor.tui.plots import Plots
+from dldoctor.tui.probe_actions import ProbeActions
+from dldoctor.tui.workflow import WorkflowBar
 
 READY_FILE_ENV = "DLDOCTOR_TUI_READY_FILE"  # the benchmark's hook: write the time when usable, then exit
 
@@ -171,7 +171,7 @@ class DoctorApp(ProbeActions, App):
         self.notify(f"Session saved to {path} (resume: dldoctor tui --resume {path})", timeout=5)
 
     def action_export(self) -> None:
-        from tui.export import write_markdown
+        from dldoctor.tui.export import write_markdown
 
         try:
             path = write_markdown(self.conv, self.export_file)
@@ -197,7 +197,7 @@ def make_app(target: str | None = None, kb_dirs=(), session_file: str | None = N
     """The app for a target (or none: questions only).  ``kb``/``runner`` are for tests; ``resume`` reads a
     saved session (its target is used when none is given).  Raises KBError, persist.SessionFileError."""
     if kb is None:
-        from expert.knowledge import load_kb
+        from dldoctor.expert.knowledge import load_kb
 
         kb = load_kb(kb_dirs)
     saved = persist.read(resume) if resume else None
@@ -205,7 +205,7 @@ def make_app(target: str | None = None, kb_dirs=(), session_file: str | None = N
     conv = Conversation(kb, target=target, threshold=threshold)
     notices = persist.replay(conv, saved) if saved else []
     if runner is None and target:
-        from expert.runner import WorkerRunner
+        from dldoctor.expert.runner import WorkerRunner
 
         runner = WorkerRunner(target, seed=seed, patterns=[(p.kind, p.regex) for p in kb.patterns])
     return DoctorApp(conv, runner, session_file=session_file or resume, export_file=export_file,

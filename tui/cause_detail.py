@@ -8,8 +8,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from expert.compiler import KnowledgeBase
-from expert.engine import Belief
+from dldoctor.expert.compiler import KnowledgeBase
+from dldoctor.expert.engine import Belief
 
 
 def fmt(v) -> str:

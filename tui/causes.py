@@ -5,8 +5,8 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from expert.compiler import KnowledgeBase
-from expert.engine import Belief
+from dldoctor.expert.compiler import KnowledgeBase
+from dldoctor.expert.engine import Belief
 
 BAR = 20
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from expert.compiler import KnowledgeBase
-from expert.engine import Action, Belief
-from expert.session import Diagnosis
+from dldoctor.expert.compiler import KnowledgeBase
+from dldoctor.expert.engine import Action, Belief
+from dldoctor.expert.session import Diagnosis
 
 REPLIES = ("yes", "no", "unknown")
 

@@ -5,12 +5,12 @@ import os
 import tempfile
 from pathlib import Path
 
-from tui.conversation import Conversation
+from dldoctor.tui.conversation import Conversation
 
 
 def markdown(conv: Conversation) -> str:
-    from expert.render.markdown import render
-    from expert.report import build
+    from dldoctor.expert.render.markdown import render
+    from dldoctor.expert.report import build
 
     return render(build(conv.diag, {"target": conv.target, "source": "dldoctor tui"}))
 

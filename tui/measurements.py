@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.cause_detail import fmt
+from dldoctor.tui.cause_detail import fmt
 
 STATUS_STYLE = {"ok": "green", "failed": "red", "skipped": "dim"}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from expert.engine import Action
+from dldoctor.expert.engine import Action
 
 
 class TargetLoaded(Message):

@@ -7,9 +7,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from expert.compiler import KnowledgeBase
-from expert.engine import Action
-from tui.messages import StepChosen
+from dldoctor.expert.compiler import KnowledgeBase
+from dldoctor.expert.engine import Action
+from dldoctor.tui.messages import StepChosen
 
 SHOWN = 12  # other steps listed (best first); the rest come up as the ranking changes
 

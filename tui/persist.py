@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from tui.conversation import REPLIES, Conversation
+from dldoctor.tui.conversation import REPLIES, Conversation
 
 FORMAT = 1
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from textual import work
 
-from tui.messages import ProbeFinished, ProbeProgress, TargetLoaded
-from tui.next_step import NextStep
+from dldoctor.tui.messages import ProbeFinished, ProbeProgress, TargetLoaded
+from dldoctor.tui.next_step import NextStep
 
 
 class ProbeActions:

@@ -1,5 +1,5 @@
 """A freezing loop meant for one layer that froze every layer but the output head."""
-from examples.builtin.digits_data import digits_subject
+from dldoctor.examples.builtin.digits_data import digits_subject
 
 
 def subject():

@@ -1,5 +1,5 @@
 """A healthy classifier on sklearn's bundled digits: nothing should be reported."""
-from examples.builtin.digits_data import digits_subject
+from dldoctor.examples.builtin.digits_data import digits_subject
 
 
 def subject():

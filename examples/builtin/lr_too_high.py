@@ -1,5 +1,5 @@
 """SGD with momentum at lr=2 on the digits MLP: the loss jumps, then sits at chance."""
-from examples.builtin.digits_data import digits_subject
+from dldoctor.examples.builtin.digits_data import digits_subject
 
 
 def subject():

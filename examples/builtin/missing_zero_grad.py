@@ -1,5 +1,5 @@
 """A hand-written training step without ``optimizer.zero_grad()``: gradients pile up."""
-from examples.builtin.digits_data import digits_subject
+from dldoctor.examples.builtin.digits_data import digits_subject
 
 
 def train_step(model, batch, optimizer, loss_fn):

@@ -1,5 +1,5 @@
 """Pixels fed as 0..255 (as an 8-bit image holds them) without scaling, trained with SGD."""
-from examples.builtin.digits_data import digits_subject
+from dldoctor.examples.builtin.digits_data import digits_subject
 
 
 def subject():

@@ -1,5 +1,5 @@
 """The model ends in ``nn.Softmax`` while ``nn.CrossEntropyLoss`` expects logits."""
-from examples.builtin.digits_data import digits_subject
+from dldoctor.examples.builtin.digits_data import digits_subject
 
 
 def subject():

@@ -1,5 +1,5 @@
 """Training data sorted by class and loaded with ``shuffle=False``: every batch holds one class."""
-from examples.builtin.digits_data import digits_subject
+from dldoctor.examples.builtin.digits_data import digits_subject
 
 
 def subject():

@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from expert.exit_codes import ExitCode
+from dldoctor.expert.exit_codes import ExitCode
 
 HEALTHY = "healthy"
 GOALS = {"top1": 0.90, "top3": 0.97, "false_alarms": 0, "median_s": 20.0}  # issue 6
@@ -86,8 +86,8 @@ def score(case: Case, verdict: str | None, ranked: list[tuple[str, float]], thre
 
 
 def run_case(zoo: Path, case: Case, budget: float, seed: int, fail_on: float) -> Result:
-    from expert import diagnose
-    from expert.problems import KBError
+    from dldoctor.expert import diagnose
+    from dldoctor.expert.problems import KBError
 
     start = time.perf_counter()
     try:
@@ -201,7 +201,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from rich.console import Console
 
-    from expert.problems import KBError
+    from dldoctor.expert.problems import KBError
 
     console = Console() if sys.stdout.isatty() else Console(width=160)  # CI logs: no wrapped columns
     log = Console(stderr=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from expert.exit_codes import ExitCode
-from expert.problems import KBError
-from expert.target import TargetError
+from dldoctor.expert.exit_codes import ExitCode
+from dldoctor.expert.problems import KBError
+from dldoctor.expert.target import TargetError
 
 FORMATS = ("text", "markdown", "json", "junit")
 
@@ -37,10 +37,10 @@ def _ids(text: str) -> list[str]:
 
 def _target(args) -> str | None:
     if args.example:
-        from examples.builtin import EXAMPLES
+        from dldoctor.examples.builtin import EXAMPLES
 
         if args.example not in EXAMPLES:
-            from expert.problems import did_you_mean
+            from dldoctor.expert.problems import did_you_mean
 
             raise TargetError(f"--example {args.example}: no such example{did_you_mean(args.example, EXAMPLES)} (see `dldoctor examples`)")
         return f"{EXAMPLES[args.example][0]}:subject"
@@ -48,8 +48,8 @@ def _target(args) -> str | None:
 
 
 def run(args) -> int:
-    from expert.diagnosis import diagnose
-    from expert.knowledge import pyproject_kb_dirs
+    from dldoctor.expert.diagnosis import diagnose
+    from dldoctor.expert.knowledge import pyproject_kb_dirs
 
     if not 0.0 < args.fail_on <= 1.0:
         print(f"dldoctor diagnose: --fail-on must be in (0, 1], got {args.fail_on}", file=sys.stderr)
@@ -93,14 +93,14 @@ def render(report, fmt: str, color: bool = False) -> str:
     if fmt == "json":
         return report.dumps() + "\n"
     if fmt == "markdown":
-        from expert.render.markdown import render as md
+        from dldoctor.expert.render.markdown import render as md
 
         return md(report)
     if fmt == "junit":
-        from expert.render.junit import render as junit
+        from dldoctor.expert.render.junit import render as junit
 
         return junit(report)
-    from expert.render.text import render as text
+    from dldoctor.expert.render.text import render as text
 
     return text(report, color=color)
 

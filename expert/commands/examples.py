@@ -1,7 +1,7 @@
 """``dldoctor examples``: the built-in examples, runnable with ``dldoctor diagnose --example NAME``."""
 from __future__ import annotations
 
-from expert.exit_codes import ExitCode
+from dldoctor.expert.exit_codes import ExitCode
 
 
 def add_parser(sub) -> None:
@@ -10,7 +10,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from examples.builtin import EXAMPLES
+    from dldoctor.examples.builtin import EXAMPLES
 
     width = max(len(n) for n in EXAMPLES)
     for name, (_module, description) in EXAMPLES.items():

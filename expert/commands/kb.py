@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sys
 
-from expert.exit_codes import ExitCode
-from expert.problems import KBError, did_you_mean
+from dldoctor.expert.exit_codes import ExitCode
+from dldoctor.expert.problems import KBError, did_you_mean
 
 
 def add_parser(sub) -> None:
@@ -25,7 +25,7 @@ def add_parser(sub) -> None:
 
 
 def load(args):
-    from expert.knowledge import load_kb, pyproject_kb_dirs
+    from dldoctor.expert.knowledge import load_kb, pyproject_kb_dirs
 
     dirs = [*pyproject_kb_dirs(), *args.kb]
     return load_kb(dirs, builtin=not args.no_builtin, use_cache=args.kb_command != "check")
@@ -49,7 +49,7 @@ def run(args) -> int:
               f"{n['stages']} stages, {n['probes']} probes")
         return ExitCode.HEALTHY
     if args.kb_command == "show":
-        from expert.render.kb_page import page
+        from dldoctor.expert.render.kb_page import page
 
         text = page(kb, args.id)
         if text is None:
@@ -58,7 +58,7 @@ def run(args) -> int:
             return ExitCode.UNUSABLE
         print(text)
         return ExitCode.HEALTHY
-    from expert.render.kb_graph import dot, mermaid
+    from dldoctor.expert.render.kb_graph import dot, mermaid
 
     print(mermaid(kb, args.level) if args.format == "mermaid" else dot(kb, args.level))
     return ExitCode.HEALTHY

@@ -7,9 +7,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from expert.exit_codes import ExitCode
-from expert.problems import KBError
-from expert.target import TargetError
+from dldoctor.expert.exit_codes import ExitCode
+from dldoctor.expert.problems import KBError
+from dldoctor.expert.target import TargetError
 
 
 def add_parser(sub) -> None:
@@ -29,15 +29,15 @@ def add_parser(sub) -> None:
 def resolve_target(target: str | None, example: str | None) -> str | None:
     """The target spec to load (an example's module), checked as far as can be without importing it."""
     if example:
-        from examples.builtin import EXAMPLES
+        from dldoctor.examples.builtin import EXAMPLES
 
         if example not in EXAMPLES:
-            from expert.problems import did_you_mean
+            from dldoctor.expert.problems import did_you_mean
 
             raise TargetError(f"--example {example}: no such example{did_you_mean(example, EXAMPLES)} (see `dldoctor examples`)")
         return f"{EXAMPLES[example][0]}:subject"
     if target:
-        from expert.target import split_spec
+        from dldoctor.expert.target import split_spec
 
         path, _ = split_spec(target)
         if path.endswith(".py") and not Path(path).is_file():
@@ -46,15 +46,15 @@ def resolve_target(target: str | None, example: str | None) -> str | None:
 
 
 def run(args) -> int:
-    from expert.knowledge import pyproject_kb_dirs
-    from tui.persist import SessionFileError
+    from dldoctor.expert.knowledge import pyproject_kb_dirs
+    from dldoctor.tui.persist import SessionFileError
 
     if not 0.0 < args.fail_on <= 1.0:
         print(f"dldoctor tui: --fail-on must be in (0, 1], got {args.fail_on}", file=sys.stderr)
         return ExitCode.UNUSABLE
     try:
         target = resolve_target(args.target, args.example)
-        from tui.app import make_app
+        from dldoctor.tui.app import make_app
 
         app = make_app(target, [*pyproject_kb_dirs(), *args.kb], args.save, resume=args.resume, threshold=args.fail_on,
                        export_file=args.export, probe_timeout_s=args.probe_timeout, seed=args.seed)

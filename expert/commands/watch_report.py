@@ -10,7 +10,7 @@ import math
 import re
 import sys
 
-from expert.exit_codes import ExitCode
+from dldoctor.expert.exit_codes import ExitCode
 
 CURVES = (("loss", "training loss", False), ("grad_norm", "gradient norm (log10)", True), ("memory_mb", "memory (MB)", False))
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from probes.record import measure_file
+    from dldoctor.probes.record import measure_file
 
     try:
         m = measure_file(args.file)
@@ -53,9 +53,9 @@ def run(args) -> int:
 
 def judged(m) -> tuple[list, list, str]:
     """(symptoms present as (title, finding, value), top causes as (id, title, score), a note)."""
-    from expert import engine
-    from expert.knowledge import load_kb, pyproject_kb_dirs
-    from expert.problems import KBError
+    from dldoctor.expert import engine
+    from dldoctor.expert.knowledge import load_kb, pyproject_kb_dirs
+    from dldoctor.expert.problems import KBError
 
     try:
         kb = load_kb(pyproject_kb_dirs())

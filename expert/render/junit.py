@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from expert.report import Report
+from dldoctor.expert.report import Report
 
 
 def render(report: Report) -> str:

@@ -1,8 +1,8 @@
 """The report as Markdown, for a pull-request comment or a CI job summary."""
 from __future__ import annotations
 
-from expert.render.text import bar, fmt
-from expert.report import Report
+from dldoctor.expert.render.text import bar, fmt
+from dldoctor.expert.report import Report
 
 
 def render(report: Report, shown: int = 8) -> str:

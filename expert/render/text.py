@@ -6,7 +6,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from expert.report import Report
+from dldoctor.expert.report import Report
 
 SHOWN = 6
 
