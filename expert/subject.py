@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Iterable
 
-REQUIRED = ("model", "train_data", "loss_fn")
-OPTIONAL = ("optimizer", "train_step", "forward", "val_data", "test_data", "task", "num_classes", "history", "target_error")
+REQUIRED = ("model", "train_data")  # and loss_fn, unless the model's output carries its own loss
+OPTIONAL = ("loss_fn", "optimizer", "train_step", "forward", "val_data", "test_data", "task", "num_classes", "history",
+            "target_error", "target_key", "input_keys")
 
 
 @dataclass
@@ -13,11 +14,15 @@ class Subject:
     """A model, its data, loss and (optionally) optimizer, step, evaluation data and run history.
 
     ``base_dir`` is the target file's folder (a relative ``history`` path is read from there).
+    ``target_key`` / ``input_keys``: for dict batches, the key of the targets (default ``"labels"``)
+    and, optionally, the keys given to the model (default: every other key).
+    ``loss_fn`` may be absent when the model's output carries its own loss; the loader then sets it
+    to ``probes.model_output.ModelLoss``.
     """
 
     model: Any
     train_data: Iterable
-    loss_fn: Callable
+    loss_fn: Callable | None = None
     optimizer: Any = None
     train_step: Callable | None = None
     forward: Callable | None = None
@@ -27,6 +32,8 @@ class Subject:
     num_classes: int | None = None
     history: Any = None
     target_error: float | None = None
+    target_key: str | None = None
+    input_keys: Any = None
     base_dir: str | None = None
 
     def keys(self) -> set[str]:

@@ -140,8 +140,25 @@ def load(spec: str) -> Subject:
             raise
         raise TargetError(f"{spec}: {func_name}() raised {_reason(exc)}{_user_frame(exc, base_dir)}") from None
     if not isinstance(value, (dict, Subject)):
-        raise TargetError(f"{spec}: {func_name}() returned {type(value).__name__}; it must return a dict or a Subject")
+        value = _framework_subject(value, spec, func_name)
     return to_subject(value, spec, base_dir)
+
+
+def _framework_subject(value, spec: str, func_name: str):
+    """A LightningModule, a (module, datamodule) pair or a transformers.Trainer as a subject dict."""
+    from dldoctor.probes.frameworks import FrameworkError, as_subject
+
+    try:
+        converted = as_subject(value)
+    except FrameworkError as exc:
+        raise TargetError(f"{spec}: {func_name}() returned {exc}") from None
+    except Exception as exc:
+        raise TargetError(f"{spec}: reading the {type(value).__name__} that {func_name}() returned raised {_reason(exc)}"
+                          f"{_user_frame(exc, None)}") from None
+    if converted is None:
+        raise TargetError(f"{spec}: {func_name}() returned {type(value).__name__}; it must return a dict or a Subject, "
+                          "or a LightningModule (or a (module, datamodule) pair) or a transformers.Trainer")
+    return converted
 
 
 def to_subject(value, spec: str = "subject", base_dir: str | None = None) -> Subject:
@@ -168,13 +185,17 @@ def check(subject: Subject, spec: str) -> None:
     missing = [k for k in REQUIRED if getattr(subject, k) is None]
     if missing:
         raise TargetError(f"{spec}: required key '{missing[0]}' is missing")
+    if subject.target_key is not None and not isinstance(subject.target_key, str):
+        raise TargetError(f"{spec}: 'target_key' must be a string, got {type(subject.target_key).__name__}")
+    if subject.input_keys is not None and (isinstance(subject.input_keys, str) or not all(isinstance(k, str) for k in subject.input_keys)):
+        raise TargetError(f"{spec}: 'input_keys' must be a list of strings")
     for key in ("model", "loss_fn"):
         v = getattr(subject, key)
         if isinstance(v, type) and issubclass(v, torch.nn.Module):
             raise TargetError(f"{spec}: '{key}' is the class {v.__name__}, not an instance — write {v.__name__}(...)")
     if not isinstance(subject.model, torch.nn.Module):
         raise TargetError(f"{spec}: 'model' must be a torch.nn.Module, got {type(subject.model).__name__}")
-    if not callable(subject.loss_fn):
+    if subject.loss_fn is not None and not callable(subject.loss_fn):
         raise TargetError(f"{spec}: 'loss_fn' must be callable, got {type(subject.loss_fn).__name__}")
     for key in ("train_step", "forward"):
         v = getattr(subject, key)
@@ -191,13 +212,41 @@ def check(subject: Subject, spec: str) -> None:
         raise TargetError(f"{spec}: 'target_error' must be a number, got {type(subject.target_error).__name__}")
     if subject.history is not None and not isinstance(subject.history, (str, os.PathLike, dict)):
         raise TargetError(f"{spec}: 'history' must be a file path or a dict of lists, got {type(subject.history).__name__}")
+    first = None
     for key in ("train_data", "val_data", "test_data"):
         data = getattr(subject, key)
         if data is not None:
-            _check_loader(data, key, spec)
+            batch = _check_loader(data, key, spec, subject)
+            first = batch if key == "train_data" else first
+    if subject.loss_fn is None:
+        subject.loss_fn = _own_loss(subject, first, spec)
 
 
-def _check_loader(data, key: str, spec: str) -> None:
+def _own_loss(subject, batch, spec: str):
+    """The model's own loss as the loss_fn, when its output on the first batch carries one (a model
+    that crashes is evidence for the probes, not a load error: it gets the stand-in too)."""
+    import torch
+
+    from dldoctor.probes import training
+    from dldoctor.probes.model_output import ModelLoss, loss_of
+    from dldoctor.probes.snapshot import preserved
+
+    own = ModelLoss.for_model(subject.model)
+    subject.loss_fn = own
+    try:
+        with preserved(subject), torch.no_grad():
+            inputs, targets = training.split(batch, training.keys_of(subject))
+            out = training.forward(subject, inputs, targets=targets)
+    except Exception:
+        return own
+    if loss_of(out) is None:
+        subject.loss_fn = None
+        raise TargetError(f"{spec}: required key 'loss_fn' is missing (the model's output carries no loss: "
+                          f"no .loss or ['loss'] on its {type(out).__name__})")
+    return own
+
+
+def _check_loader(data, key: str, spec: str, subject=None):
     import torch
 
     from dldoctor.probes.snapshot import _rng_state, _set_rng_state, loader_generators
@@ -223,10 +272,26 @@ def _check_loader(data, key: str, spec: str) -> None:
         _set_rng_state(rng)
         for g, state in generators:
             g.set_state(state)
-    if isinstance(batch, dict):
-        raise TargetError(f"{spec}: '{key}' yields dicts (keys {', '.join(map(str, list(batch)[:4]))}); a batch must be (inputs, targets) — e.g. a collate_fn that returns (b['x'], b['y'])")
-    if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-        raise TargetError(f"{spec}: '{key}' yields {type(batch).__name__}; a batch must be (inputs, targets)")
-    x, y = batch[0], batch[1]
-    if torch.is_tensor(x) and torch.is_tensor(y) and x.dim() > 0 and y.dim() > 0 and x.shape[0] != y.shape[0]:
-        raise TargetError(f"{spec}: '{key}' yields inputs and targets of different lengths ({x.shape[0]} and {y.shape[0]})")
+    from collections.abc import Mapping
+
+    from dldoctor.probes.batch import keys_of, split, token_inputs
+
+    keys = keys_of(subject)
+    if isinstance(batch, Mapping):
+        if keys.target not in batch:
+            raise TargetError(f"{spec}: '{key}' yields dicts without the target key '{keys.target}' (keys: "
+                              f"{', '.join(map(str, list(batch)[:6]))}); set 'target_key' to the key that holds the targets")
+        missing = [k for k in keys.inputs or () if k not in batch]
+        if missing:
+            raise TargetError(f"{spec}: '{key}' yields dicts without the input key '{missing[0]}' named in 'input_keys'")
+    elif not isinstance(batch, (tuple, list)) or len(batch) < 2:
+        raise TargetError(f"{spec}: '{key}' yields {type(batch).__name__}; a batch must be (inputs, targets[, extras...]) "
+                          f"or a dict with the targets under '{keys.target}'")
+    x, y = split(batch, keys)
+    if isinstance(x, dict):
+        tokens = token_inputs(x)
+        x = next((v for v in x.values() if torch.is_tensor(v)), None) if tokens is None else tokens.ids
+    lengths = [len(v) for v in (x, y) if (torch.is_tensor(v) and v.dim() > 0) or getattr(v, "ndim", 0) > 0]
+    if len(lengths) == 2 and lengths[0] != lengths[1]:
+        raise TargetError(f"{spec}: '{key}' yields inputs and targets of different lengths ({lengths[0]} and {lengths[1]})")
+    return batch

@@ -83,7 +83,7 @@ def measure(subject, ctx) -> Measurement:
         model.train()
         seen = 0
         with torch.no_grad():
-            for x, _ in training.batches(subject.train_data, MAX_BATCHES):
+            for x, _ in training.batches(subject.train_data, MAX_BATCHES, training.keys_of(subject)):
                 x = training.to_device(x, device)
                 first = x if first is None else first
                 last_weight[0] = None

@@ -36,16 +36,16 @@ def measure(subject, ctx) -> Measurement:
 
     from dldoctor.probes.dataset import DataUnreadable, reiterable, rows
     from dldoctor.probes.task import class_labels, task_of
-    from dldoctor.probes.training import batches
+    from dldoctor.probes.training import batches, keys_of
 
     none = {f.name: None for f in SPEC.findings}
     if not reiterable(subject.train_data):
         return Measurement(findings=none, notes=["train_data is a one-shot iterator: not read"])
     try:
-        first = list(batches(subject.train_data, NUM_BATCHES))
+        first = list(batches(subject.train_data, NUM_BATCHES, keys_of(subject)))
     except TypeError as exc:
         return Measurement(findings=none, notes=[f"batches not read: {exc}"])
-    findings = dict(none, shuffled=shuffled(subject.train_data, first))
+    findings = dict(none, shuffled=shuffled(subject.train_data, first, keys_of(subject)))
     try:
         train = rows(subject, ctx, "train")
     except DataUnreadable as exc:
@@ -112,17 +112,18 @@ def expected_single_class(counts, b: int) -> float:
     return sum(exp(_log_choose(c, b) - _log_choose(n, b)) for c in map(int, counts) if c >= b)
 
 
-def shuffled(loader, first) -> bool | None:
+def shuffled(loader, first, keys=None) -> bool | None:
     """Do two passes start differently?  Compares the first batches' inputs and targets."""
     import numpy as np
 
+    from dldoctor.probes.batch import data_array
     from dldoctor.probes.dataset import DataUnreadable, as_array
     from dldoctor.probes.training import batches
 
-    again = list(batches(loader, min(PASSES_COMPARED, len(first))))
+    again = list(batches(loader, min(PASSES_COMPARED, len(first)), keys))
     try:
         for (x1, t1), (x2, t2) in zip(first, again):
-            a = [as_array(v, "batch") for v in (x1, t1, x2, t2)]
+            a = [data_array(x1), as_array(t1, "batch"), data_array(x2), as_array(t2, "batch")]
             if a[0].shape != a[2].shape or a[1].shape != a[3].shape:
                 return True
             if not (np.array_equal(a[0], a[2], equal_nan=a[0].dtype.kind == "f") and np.array_equal(a[1], a[3])):

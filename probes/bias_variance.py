@@ -146,7 +146,7 @@ def measured(subject, ctx, notes):
     steps, epochs, stopped_by = 0, 0, "epochs"
     model.train()
     while epochs < MAX_EPOCHS and stopped_by == "epochs":
-        for batch in training.batches(subject.train_data):
+        for batch in training.batches(subject.train_data, keys=training.keys_of(subject)):
             loss = training.step(subject, batch, opt)
             steps += 1
             if not math.isfinite(loss):

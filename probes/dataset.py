@@ -5,6 +5,11 @@ split is read once per worker and shared through ``ctx.cache``.  Inputs are flat
 float32; targets keep their values (one column per row, or several for one-hot/multi-output).
 Reading stops at ``max_rows``, at a memory cap, or after ``seconds``; ``Rows.complete`` says
 whether the whole split was read.
+
+Token-id inputs (dict batches with ``input_ids``, see probes/batch.py) are categorical: each row
+becomes a bag of tokens (counts of the real, unmasked tokens in ``BAG`` buckets: token id modulo
+``BAG``, exact for vocabularies up to that size), and ``Rows.keys`` holds each row's exact id
+sequence (padding dropped) for duplicate detection.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ MAX_ROWS = 50_000
 MAX_BYTES = 256 * 2**20  # inputs kept in memory per split
 SECONDS = 15.0
 SPLITS = ("train", "val", "test")
+BAG = 512  # bag-of-token buckets
 
 
 class DataUnreadable(Exception):
@@ -25,6 +31,8 @@ class Rows(NamedTuple):
     X: "object"  # np.ndarray (n, d) float32
     y: "object"  # np.ndarray (n,) or (n, k); None when batches have no usable targets
     complete: bool  # the whole split was read
+    keys: "object" = None  # list of bytes per row (exact token sequences) for token inputs, else None
+    kind: str = "values"  # "values" (flattened numbers) or "tokens" (bags of token ids)
 
 
 def as_array(value, what: str):
@@ -61,16 +69,25 @@ def collect(loader, max_rows: int = MAX_ROWS, seconds: float = SECONDS):
     return rows.X, rows.y
 
 
-def read(loader, max_rows: int = MAX_ROWS, seconds: float = SECONDS) -> Rows:
+def read(loader, max_rows: int = MAX_ROWS, seconds: float = SECONDS, keys=None) -> Rows:
     import numpy as np
+
+    from dldoctor.probes.batch import data_array, token_inputs
 
     if not reiterable(loader):
         raise DataUnreadable("the data is a one-shot iterator; it cannot be read without consuming it")
-    xs, ys, n, cap = [], [], 0, max_rows
+    xs, ys, ks, n, cap = [], [], [], 0, max_rows
     t_end = time.monotonic() + seconds
     complete = True
-    for inputs, targets in _pairs(loader):
-        x = as_array(inputs, "inputs")
+    for inputs, targets in _pairs(loader, keys):
+        tokens = token_inputs(inputs)
+        if tokens is not None:
+            x = bag_of_tokens(tokens)
+            ks.extend(sequence_keys(tokens))
+        elif ks:
+            raise DataUnreadable("some batches hold token ids and others do not")
+        else:
+            x = data_array(inputs)
         if x.ndim == 0:
             raise DataUnreadable("the batch inputs are a scalar, not a batch of rows")
         x = x.reshape(len(x), -1).astype(np.float32, copy=False)
@@ -94,16 +111,37 @@ def read(loader, max_rows: int = MAX_ROWS, seconds: float = SECONDS) -> Rows:
     y = None
     if all(t is not None for t in ys) and len({t.shape[1:] for t in ys}) == 1:
         y = np.concatenate(ys)[: len(X)]
+    if ks:
+        return Rows(X, y, complete, ks[: len(X)], "tokens")
     return Rows(X, y, complete)
 
 
-def _pairs(loader):
+def bag_of_tokens(tokens):
+    """(rows, BAG) float32 counts of each row's real tokens, by token id modulo BAG."""
+    import numpy as np
+
+    ids, mask = tokens
+    rows = np.broadcast_to(np.arange(len(ids))[:, None], ids.shape)[mask]
+    out = np.zeros((len(ids), BAG), np.float32)
+    np.add.at(out, (rows, ids[mask] % BAG), 1.0)
+    return out
+
+
+def sequence_keys(tokens) -> list[bytes]:
+    """Each row's real token ids (padding dropped), as bytes: equal sequences, equal keys."""
+    import numpy as np
+
+    ids, mask = tokens
+    return [np.ascontiguousarray(r[m], dtype=np.int64).tobytes() for r, m in zip(ids, mask)]
+
+
+def _pairs(loader, keys=None):
     """(inputs, targets) per batch; a batch of another shape makes the split unreadable."""
     from dldoctor.probes.training import split
 
     for batch in loader:
         try:
-            yield split(batch)
+            yield split(batch, keys)
         except TypeError as exc:
             raise DataUnreadable(str(exc)) from exc
 
@@ -119,12 +157,15 @@ def rows(subject, ctx, split: str = "train", max_rows: int = MAX_ROWS) -> Rows:
     if cached is not None and (cached.complete or asked >= max_rows):
         if len(cached.X) <= max_rows:
             return cached
-        return Rows(cached.X[:max_rows], None if cached.y is None else cached.y[:max_rows], False)
+        return Rows(cached.X[:max_rows], None if cached.y is None else cached.y[:max_rows], False,
+                    None if cached.keys is None else cached.keys[:max_rows], cached.kind)
     loader = loader_of(subject, split)
     if loader is None:
         raise DataUnreadable(f"the subject has no {split}_data")
     seconds = min(SECONDS, max(1.0, ctx.time_left() / 3))
-    got = read(loader, max_rows, seconds)
+    from dldoctor.probes.batch import keys_of
+
+    got = read(loader, max_rows, seconds, keys_of(subject))
     ctx.cache[key] = (got, max_rows)
     return got
 

@@ -40,13 +40,14 @@ def measure(subject, ctx) -> Measurement:
     from dldoctor.probes import training
 
     model = subject.model
-    x, y = training.to_device(training.first_batch(subject), training.model_device(model))
+    batch = training.to_device(training.first_batch(subject), training.model_device(model))
+    x, y = batch
     params = dict(model.named_parameters())
     if not params:
         return Measurement(findings={f.name: None for f in SPEC.findings}, notes=["the model has no parameters"])
     model.train()
     model.zero_grad(set_to_none=True)
-    value = training.loss(subject, training.forward(subject, x), y)
+    value = training.forward_loss(subject, x, y)[1]
     if torch.is_tensor(value) and value.requires_grad:  # not when every parameter is frozen
         value.backward()
 

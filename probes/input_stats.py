@@ -2,6 +2,10 @@
 
 dtype and range of the inputs, per-feature mean and spread, constant features, NaN/Inf, and the
 scale of what the first weight layer actually receives (so normalisation inside the model counts).
+
+Token ids (dict inputs with ``input_ids``, see probes/batch.py) are categorical: their dtype and
+finiteness are reported, no scale or normalisation finding (an id of 20000 is no large value), and
+the details give the id range, sequence lengths and the share of padding (attention mask 0).
 """
 from __future__ import annotations
 
@@ -43,13 +47,17 @@ class _Seen(Exception):
 def measure(subject, ctx) -> Measurement:
     import numpy as np
 
-    from dldoctor.probes.dataset import DataUnreadable, as_array
-    from dldoctor.probes.training import batches
+    from dldoctor.probes.batch import data_array, token_inputs
+    from dldoctor.probes.dataset import DataUnreadable
+    from dldoctor.probes.training import batches, keys_of
 
     raw, arrays, cap = [], [], MAX_ROWS
     try:
-        for inputs, _ in batches(subject.train_data, MAX_BATCHES):
-            a = as_array(inputs, "inputs")
+        for inputs, _ in batches(subject.train_data, MAX_BATCHES, keys_of(subject)):
+            tokens = token_inputs(inputs)
+            if tokens is not None:
+                return token_stats(inputs, tokens)
+            a = data_array(inputs)
             a = a.reshape(len(a), -1)
             if arrays and a.shape[1] != arrays[0].shape[1]:
                 break  # rows of another size (ragged batches): keep the first size
@@ -76,6 +84,24 @@ def measure(subject, ctx) -> Measurement:
                "raw_mean": float(xf.mean()), "raw_std": float(xf.std()), "raw_min": float(xf.min()), "raw_max": float(xf.max())}
     notes = [] if seen is not None else [f"first-layer statistics not measured: {layer}"]
     return Measurement(findings=f, details=details, notes=notes)
+
+
+def token_stats(inputs, tokens) -> Measurement:
+    """Token ids: categorical, so no scale findings; what they hold goes to the details."""
+    import numpy as np
+
+    ids, mask = tokens
+    ids_key = next(k for k, v in inputs.items() if getattr(v, "shape", None) is not None and tuple(v.shape) == ids.shape
+                   and dtype_name(v) in ("int", "uint8"))
+    f = {f.name: None for f in SPEC.findings}
+    f.update(input_dtype=dtype_name(inputs[ids_key]), nonfinite_inputs=False, looks_like_raw_pixels=False)
+    real = ids[mask]
+    details = {"rows": int(len(ids)), "token_key": ids_key, "sequence_length": int(ids.shape[1]),
+               "min_token_id": int(real.min()) if real.size else None, "max_token_id": int(real.max()) if real.size else None,
+               "padding_share": float(1 - mask.mean()) if mask.size else None,
+               "mean_real_tokens": float(mask.sum(1).mean()) if mask.size else None, "other_inputs": sorted(set(inputs) - {ids_key})}
+    return Measurement(findings=f, details=details,
+                       notes=["token ids are categorical: no scale or normalisation judgement on them"])
 
 
 def dtype_name(inputs) -> str:
@@ -126,7 +152,7 @@ def first_layer_inputs(subject, raw):
             got.clear()
             with torch.no_grad():
                 try:
-                    forward(subject, to_device(torch.as_tensor(inputs) if not torch.is_tensor(inputs) else inputs, device))
+                    forward(subject, to_device(inputs if torch.is_tensor(inputs) or isinstance(inputs, dict) else torch.as_tensor(inputs), device))
                 except _Seen:
                     pass
             x = got.get("x")

@@ -1,7 +1,8 @@
 """Probe `leakage`: Train/evaluation leakage.
 
 Exact and near duplicates between train and validation/test.  Exact: equal float32 rows (both
-splits are read through the same conversion, so a copied row hashes alike).  Near: an evaluation row whose nearest train row (standardised, PCA-reduced when wide)
+splits are read through the same conversion, so a copied row hashes alike); for token inputs, equal
+token-id sequences (padding dropped), near ones then compared on bags of tokens.  Near: an evaluation row whose nearest train row (standardised, PCA-reduced when wide)
 is closer than 1% of the median nearest-neighbour distance within train.  Distinct real samples in
 two or more dimensions sit at 0.4x the median or more (digits, breast_cancer, wine, iris, Gaussian
 blobs in 2-8 d); copies with noise of 0.1% of a feature's std sit near 0.002x.
@@ -36,20 +37,22 @@ def measure(subject, ctx) -> Measurement:
 
     none = {f.name: None for f in SPEC.findings}
     try:
-        train = rows(subject, ctx, "train").X
+        got = rows(subject, ctx, "train")
     except DataUnreadable as exc:
         return Measurement(findings=none, notes=[f"train rows not read: {exc}"])
+    train, train_keys = got.X, got.keys
     details, notes = {}, []
     for split in eval_splits(subject):
         try:
-            ev = rows(subject, ctx, split).X
+            ev_rows = rows(subject, ctx, split)
+            ev = ev_rows.X
         except DataUnreadable as exc:
             notes.append(f"{split}: {exc}")
             continue
         if ev.shape[1] != train.shape[1]:
             notes.append(f"{split}: rows have {ev.shape[1]} values, train rows {train.shape[1]}")
             continue
-        details[split] = duplicates(train, ev, ctx.seed)
+        details[split] = duplicates(train, ev, ctx.seed, train_keys, ev_rows.keys)
     if not details:
         return Measurement(findings=none, notes=notes)
     findings = {
@@ -67,15 +70,17 @@ def row_keys(X) -> list[bytes]:
     return [r.tobytes() for r in R]
 
 
-def duplicates(train, ev, seed: int) -> dict:
+def duplicates(train, ev, seed: int, train_keys=None, ev_keys=None) -> dict:
+    """Exact duplicates by row bytes (or by the given keys: token sequences), near ones by distance."""
     import numpy as np
     from sklearn.neighbors import NearestNeighbors
 
     from dldoctor.probes.dataset import subsample
     from dldoctor.probes.features import one_thread, prepared
 
-    seen = set(row_keys(train))
-    exact = np.array([k in seen for k in row_keys(ev)])
+    exact_by_keys = train_keys is not None and ev_keys is not None
+    seen = set(train_keys if exact_by_keys else row_keys(train))
+    exact = np.array([k in seen for k in (ev_keys if exact_by_keys else row_keys(ev))])
     q = subsample(len(ev), MAX_QUERIES, seed)
     with one_thread():
         A, B = prepared(train, ev[q], seed=seed)  # float32 rows: half the search cost of float64

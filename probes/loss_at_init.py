@@ -41,8 +41,9 @@ def measure(subject, ctx) -> Measurement:
 
     inputs, targets = training.first_batch(subject)
     with torch.no_grad():
-        out = training.forward(subject, inputs)
-        init = training.as_float(training.loss(subject, out, targets))
+        out, value = training.forward_loss(subject, inputs, targets)
+        init = training.as_float(value)
+        out = training.predictions(out)
     findings = dict(init_loss=init, expected_loss=None, init_loss_ratio=None, output_std=None, loss_negative=None)
     details, notes = {}, []
     if not (torch.is_tensor(out) and out.is_floating_point()):

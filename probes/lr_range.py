@@ -66,7 +66,7 @@ def measure(subject, ctx) -> Measurement:
     model = copy.deepcopy(subject.model)
     optimizer = training.make_optimizer(subject, model=model)
     base = [g["lr"] for g in optimizer.param_groups]
-    batches = list(training.batches(subject.train_data, BATCHES))
+    batches = list(training.batches(subject.train_data, BATCHES, training.keys_of(subject)))
     lrs, losses, smooth = [], [], []
     diverge_lr, notes, full = None, [], len(batches) - 1  # smooth[full:]: means over a whole cycle
     for i in range(STEPS):

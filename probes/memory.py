@@ -59,7 +59,8 @@ def measure(subject, ctx) -> Measurement:
     model = subject.model
     dev = training.model_device(model)
     cuda = dev.type == "cuda"
-    x, y = training.to_device(training.first_batch(subject), dev)
+    batch = training.to_device(training.first_batch(subject), dev)
+    x, y = batch
     optimizer = training.make_optimizer(subject)
     model.train()
     model.zero_grad(set_to_none=True)
@@ -70,7 +71,7 @@ def measure(subject, ctx) -> Measurement:
     if cuda:
         torch.cuda.synchronize(dev)
         torch.cuda.reset_peak_memory_stats(dev)
-    training.step(subject, (x, y), optimizer)
+    training.step(subject, batch, optimizer)
     opt_bytes = graphs.storage_bytes([v for s in optimizer.state.values() for v in s.values() if torch.is_tensor(v)])
     step_peak = torch.cuda.max_memory_allocated(dev) if cuda else None
 
@@ -99,7 +100,7 @@ def measure(subject, ctx) -> Measurement:
                 notes.append("growth steps cut short by the deadline")
                 break
             with new.recording():
-                training.step(subject, (x, y), optimizer)
+                training.step(subject, batch, optimizer)
             if k in (1, GROWTH_STEPS):
                 n_tensors, n_nodes, nbytes = new.count(MAX_GRAPH_NODES)
                 counted.append(k)
@@ -136,13 +137,13 @@ def _activation_bytes(subject, x, y, params, cuda: bool) -> int:
         dev = training.model_device(subject.model)
         torch.cuda.synchronize(dev)
         before = torch.cuda.memory_allocated(dev)
-        value = training.loss(subject, training.forward(subject, x), y)
+        value = training.forward_loss(subject, x, y)[1]
         torch.cuda.synchronize(dev)
         used = torch.cuda.memory_allocated(dev) - before
         del value
         return max(used, 0)
     with graphs.SavedTensors(exclude=params) as saved:
-        value = training.loss(subject, training.forward(subject, x), y)
+        value = training.forward_loss(subject, x, y)[1]
     del value
     return saved.nbytes
 

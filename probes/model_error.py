@@ -26,8 +26,8 @@ def collect(subject, loader, max_rows: int):
     outs, ys, n, size = [], [], 0, 0
     model.eval()
     with torch.no_grad():
-        for inputs, targets in training.batches(loader):
-            out = training.forward(subject, training.to_device(inputs, device))
+        for inputs, targets in training.batches(loader, keys=training.keys_of(subject)):
+            out = training.predictions(training.forward(subject, training.to_device(inputs, device)))
             if not torch.is_tensor(out):
                 raise TypeError(f"the model's outputs are a {type(out).__name__}, not a tensor")
             outs.append(out.detach().float().cpu())

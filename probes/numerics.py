@@ -48,7 +48,8 @@ def measure(subject, ctx) -> Measurement:
     from dldoctor.probes import snapshot, training
 
     model = subject.model
-    x, y = training.to_device(training.first_batch(subject), training.model_device(model))
+    batch = training.to_device(training.first_batch(subject), training.model_device(model))
+    x, y = batch
     order, fwd_bad, bwd_bad = [], [], []  # forward completion order; first non-finite names
 
     def on_forward(name):
@@ -76,7 +77,7 @@ def measure(subject, ctx) -> Measurement:
         model.train()
         model.zero_grad(set_to_none=True)
         where = "input" if any(not _finite(t) for t in _tensors(x)) else None
-        value = training.loss(subject, training.forward(subject, x), y)
+        value = training.forward_loss(subject, x, y)[1]
         fwd = where or (fwd_bad[0] if fwd_bad else None) or (None if training.finite(training.as_float(value)) else "loss")
         if torch.is_tensor(value) and value.requires_grad:
             value.backward()
@@ -90,14 +91,14 @@ def measure(subject, ctx) -> Measurement:
     if after is None:
         optimizer = training.make_optimizer(subject)
         start = snapshot.State(model, optimizer)
-        losses = plain = _plain_steps(subject, (x, y), optimizer, ctx)
+        losses = plain = _plain_steps(subject, batch, optimizer, ctx)
         if not all(training.finite(v) for v in losses) or any(not _finite(p) for p in model.parameters()):
             start.restore()  # weights, gradients, optimizer state and RNG: the same steps again, watched
             handles, losses = hooked(), []
             try:
                 while after is None and steps < STEPS and ctx.time_left() > 1:
                     order.clear(), fwd_bad.clear()
-                    losses.append(training.step(subject, (x, y), optimizer))
+                    losses.append(training.step(subject, batch, optimizer))
                     steps += 1
                     if fwd_bad or not training.finite(losses[-1]):
                         after, step_where = steps - 1, fwd_bad[0] if fwd_bad else "loss"

@@ -64,7 +64,7 @@ def measure(subject, ctx) -> Measurement:
     handle = subject.model.register_forward_pre_hook(lambda m, args: seen.append(args[0] if args else None))
     try:
         with torch.no_grad():
-            out = training.forward(subject, inputs)
+            out = training.predictions(training.forward(subject, inputs))
     except (RuntimeError, ValueError, IndexError, TypeError) as exc:
         out = None
         notes.append(f"the forward raised {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
@@ -118,7 +118,7 @@ def _unused_leading(subject, c: int, ignore: int) -> int | None:
     from dldoctor.probes import training
 
     used = torch.zeros(c, dtype=torch.bool)
-    for _, y in training.batches(subject.train_data, LABEL_BATCHES):
+    for _, y in training.batches(subject.train_data, LABEL_BATCHES, training.keys_of(subject)):
         if not torch.is_tensor(y) or y.is_floating_point():
             return None
         y = y.flatten()

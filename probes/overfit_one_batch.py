@@ -75,15 +75,14 @@ def measure(subject, ctx) -> Measurement:
 
     from dldoctor.probes import loss_kind, training
 
-    inputs, targets = training.first_batch(subject)
-    if torch.is_tensor(inputs) and torch.is_tensor(targets) and len(inputs) > MAX_SAMPLES:
-        inputs, targets = inputs[:MAX_SAMPLES], targets[:MAX_SAMPLES]
+    batch = training.first_batch(subject).head(MAX_SAMPLES)
+    inputs, targets = batch
     sign, floor = _sign_and_floor(subject, inputs, targets, loss_kind, training, ctx.seed)
     optimizer = training.make_optimizer(subject)
     losses, nonfinite, peak = [], None, float("-inf")
     max_steps = int(ctx.cache.get("overfit-one-batch:max_steps", MAX_STEPS))  # assert_trains(steps=...)
     for i in range(max_steps):
-        value = training.step(subject, (inputs, targets), optimizer)
+        value = training.step(subject, batch, optimizer)
         losses.append(value if math.isfinite(value) else None)
         if not math.isfinite(value):
             nonfinite = i
@@ -134,7 +133,7 @@ def _sign_and_floor(subject, inputs, targets, loss_kind, training, seed) -> tupl
 
     try:
         with torch.no_grad():
-            out = training.forward(subject, inputs)
+            out = training.predictions(training.forward(subject, inputs))
         kind = loss_kind.identify(subject.loss_fn, out, targets, seed) if torch.is_tensor(out) and torch.is_tensor(targets) else None
         if kind is None:
             return 1.0, 0.0

@@ -92,7 +92,7 @@ def _eval_loss(subject, model, batch) -> float:
     model.eval()
     try:
         with torch.no_grad():
-            return training.as_float(training.loss(subject, training.forward(subject, batch[0], model), batch[1]))
+            return training.as_float(training.forward_loss(subject, batch[0], batch[1], model)[1])
     finally:
         for m, flag in training_flags.items():
             m.training = flag

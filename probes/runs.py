@@ -64,7 +64,7 @@ def measure(subject, ctx) -> Measurement:
     try:
         inputs, targets = training.first_batch(subject)
         stage = "forward"
-        out = training.forward(subject, inputs)
+        out = training.forward(subject, inputs, targets=targets)
         stage = "loss"
         value = training.loss(subject, out, targets)
         findings["loss_finite"] = math.isfinite(training.as_float(value))

@@ -15,24 +15,32 @@ import torch
 DEFAULT_LR = 3e-4
 
 
-def batches(loader, n: int | None = None):
-    """The first ``n`` batches of a loader (all when n is None), each as (inputs, targets)."""
+def batches(loader, n: int | None = None, keys=None):
+    """The first ``n`` batches of a loader (all when n is None), each as a ``batch.Pair``
+    (inputs, targets) that remembers its extras (``keys``: the subject's dict keys, ``keys_of``)."""
     it = iter(loader)
-    for batch in itertools.islice(it, n) if n is not None else it:
-        yield split(batch)
+    for b in itertools.islice(it, n) if n is not None else it:
+        yield split(b, keys)
 
 
-def split(batch):
-    if isinstance(batch, (tuple, list)) and len(batch) >= 2:
-        return batch[0], batch[1]
-    raise TypeError(f"a batch must be (inputs, targets), got {type(batch).__name__}")
+def split(b, keys=None):
+    """(inputs, targets) of a batch of any supported shape (see probes/batch.py)."""
+    from dldoctor.probes.batch import split as split_batch
+
+    return split_batch(b, keys)
+
+
+def keys_of(subject):
+    from dldoctor.probes.batch import keys_of as keys
+
+    return keys(subject)
 
 
 def first_batch(subject):
     """The first batch of train_data, cached on the subject for the worker's lifetime."""
     cached = getattr(subject, "_dldoctor_first_batch", None)
     if cached is None:
-        cached = next(batches(subject.train_data, 1))
+        cached = next(batches(subject.train_data, 1, keys_of(subject)))
         try:
             object.__setattr__(subject, "_dldoctor_first_batch", cached)
         except Exception:
@@ -46,6 +54,10 @@ def model_device(model) -> torch.device:
 
 
 def to_device(x, device):
+    from dldoctor.probes.batch import Pair
+
+    if isinstance(x, Pair):
+        return x.replace(to_device(x[0], device), to_device(x[1], device), to_device(x.extras, device))
     if torch.is_tensor(x):
         return x.to(device)
     if isinstance(x, (list, tuple)):
@@ -55,11 +67,34 @@ def to_device(x, device):
     return x
 
 
-def forward(subject, inputs, model=None):
+def forward(subject, inputs, model=None, targets=None):
+    """The model's outputs on ``inputs``: the subject's ``forward``, else ``model(**inputs)`` for dict
+    inputs (given the targets too, under the batch's target key, when the model computes its own loss,
+    as Hugging Face models do), else ``model(inputs)``."""
+    from dldoctor.probes.model_output import computes_own_loss
+
     model = model if model is not None else subject.model
     if subject.forward is not None:
         return subject.forward(model, inputs)
+    if isinstance(inputs, dict):
+        kwargs = dict(inputs)
+        if targets is not None and computes_own_loss(subject):
+            kwargs[keys_of(subject).target] = targets
+        return model(**kwargs)
     return model(inputs)
+
+
+def predictions(out):
+    """The prediction tensor of a model output (its ``logits`` for a ModelOutput or dict)."""
+    from dldoctor.probes.model_output import logits
+
+    return logits(out)
+
+
+def forward_loss(subject, inputs, targets, model=None):
+    """(outputs, loss) of one forward pass and the subject's loss on it."""
+    out = forward(subject, inputs, model, targets)
+    return out, loss(subject, out, targets)
 
 
 def loss(subject, outputs, targets):
@@ -117,9 +152,9 @@ def configured_lr(subject) -> float:
 
 
 def default_step(model, batch, optimizer, loss_fn, subject=None):
-    inputs, targets = batch
+    inputs, targets = split(batch, keys_of(subject))
     optimizer.zero_grad()
-    out = forward(subject, inputs, model) if subject is not None else model(inputs)
+    out = forward(subject, inputs, model, targets) if subject is not None else model(inputs)
     value = checked_loss(loss_fn(out, targets))
     value.backward()
     optimizer.step()
@@ -130,7 +165,10 @@ def step(subject, batch, optimizer, model=None) -> float:
     """One training step with the user's train_step (or the default); returns the loss as a float."""
     model = model if model is not None else subject.model
     if subject.train_step is not None:
-        value = subject.train_step(model, batch, optimizer, subject.loss_fn)
+        from dldoctor.probes.batch import Pair
+
+        own = batch.rebuild() if isinstance(batch, Pair) else batch  # the batch as the user's loader made it
+        value = subject.train_step(model, own, optimizer, subject.loss_fn)
         if value is None:
             raise TypeError("train_step returned None; it must return the loss")
     else:

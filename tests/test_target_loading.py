@@ -30,7 +30,7 @@ CASES = {
     "unknown_key": "unknown key 'modle' — did you mean 'model'?",
     "model_class": "'model' is the class Net, not an instance — write Net(...)",
     "loss_not_callable": "'loss_fn' must be callable, got str",
-    "dict_batches": "'train_data' yields dicts (keys pixels, label); a batch must be (inputs, targets)",
+    "dict_batches": "'train_data' yields dicts without the target key 'labels' (keys: pixels, label)",
     "empty_loader": "'train_data' is empty — it yields no batch",
     "one_shot": "'train_data' is a one-shot iterator (generator); probes read the data several times",
     "mismatched_lengths": "'train_data' yields inputs and targets of different lengths (16 and 12)",
