@@ -129,7 +129,25 @@ def trainer_subject(trainer) -> dict:
                "target_key": labels[0]}
     if val is not None:
         subject["val_data"] = val
+    state = _trainer_state(args.output_dir)
+    if state is not None:  # a run already made into this output_dir: its logged curves
+        subject["history"] = state
     return subject
+
+
+def _trainer_state(output_dir) -> str | None:
+    """The newest trainer_state.json in output_dir (the final one, else the latest checkpoint's)."""
+    import glob
+    import os
+
+    if not output_dir:
+        return None
+    final = os.path.join(output_dir, "trainer_state.json")
+    if os.path.isfile(final):
+        return os.path.abspath(final)
+    found = glob.glob(os.path.join(output_dir, "checkpoint-*", "trainer_state.json"))
+    step = lambda p: int(p.rsplit("checkpoint-", 1)[1].split(os.sep)[0]) if p.rsplit("checkpoint-", 1)[1].split(os.sep)[0].isdigit() else -1  # noqa: E731
+    return os.path.abspath(max(found, key=step)) if found else None
 
 
 def _loss_func(fn):

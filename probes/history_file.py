@@ -1,4 +1,9 @@
-"""Read a run's history: a dict of lists, a CSV, JSON-lines or JSON file, or TensorBoard event files.
+"""Read a run's history: a dict of lists, a CSV, JSON-lines or JSON file, or TensorBoard event files,
+including the files the ecosystem writes: Hugging Face's ``trainer_state.json`` (its ``log_history``;
+``loss`` is the train loss, ``eval_loss`` the validation loss, the run's closing summary row is left
+out), Lightning's CSVLogger ``metrics.csv`` (sparse rows: train and validation metrics on lines of
+their own), TensorBoard event files, and W&B run exports (the UI's CSV, whose columns read
+``<run> - <metric>`` with ``__MIN``/``__MAX`` companions, and ``run.history()`` as JSON).
 
 ``read_history(history, base_dir)`` returns a ``History``: numeric columns (name -> list of floats,
 ``None`` for an empty cell or a missing key) and notes.  A relative path is read from ``base_dir``
@@ -28,7 +33,9 @@ from dataclasses import dataclass, field
 
 KNOWN = ("train_loss", "val_loss", "train_error", "val_error", "test_error")
 SPLITS = {"train": "train", "training": "train", "val": "val", "valid": "val", "validation": "val",
-          "dev": "val", "test": "test"}
+          "dev": "val", "eval": "val", "test": "test"}
+WANDB_COMPANION = re.compile(r"__(MIN|MAX|STEP)$")
+SUMMARY_KEYS = ("train_runtime", "train_samples_per_second")  # the closing row of a Hugging Face log_history
 LOSS_WORDS, ERROR_WORDS, ACC_WORDS = {"loss"}, {"error", "err"}, {"acc", "accuracy"}
 
 
@@ -78,6 +85,8 @@ def known_name(column: str) -> tuple[str | None, bool]:
     words = [w for w in re.split(r"[^a-z]+", low) if w]
     split = {SPLITS[w] for w in words if w in SPLITS}
     kinds = {"loss" for w in words if w in LOSS_WORDS} | {"error" for w in words if w in ERROR_WORDS}
+    if "min" in words or "max" in words:  # a running extreme (W&B's __MIN / __MAX), not the curve itself
+        return None, False
     acc = any(w in ACC_WORDS for w in words)
     if acc and not kinds:
         kinds = {"error"}
@@ -115,6 +124,12 @@ def _from_json(text: str, path: str) -> History:
         whole = json.loads(text)
     except json.JSONDecodeError:
         whole = None
+    if isinstance(whole, dict) and isinstance(whole.get("log_history"), list):  # Hugging Face trainer_state.json
+        rows = [r for r in whole["log_history"] if isinstance(r, dict) and not any(k in r for k in SUMMARY_KEYS)]
+        if not rows:
+            raise HistoryError(f"{path}: log_history holds no logged step")
+        names = list(dict.fromkeys(k for row in rows for k in row))
+        return _table(names, list(enumerate(rows)), path, [], "trainer_state", where="{path}: log_history[{line}][{name!r}]")
     if isinstance(whole, dict) and any(isinstance(v, list) for v in whole.values()):
         h = _from_mapping({k: v for k, v in whole.items() if isinstance(v, list)}, path)
         h.source = "json"
@@ -148,6 +163,8 @@ def _from_csv(text: str, path: str, delimiter: str) -> History:
     if not header:
         raise HistoryError(f"{path}: empty file")
     names = [h.strip() for h in header]
+    if any(" - " in n for n in names):  # a W&B export: "<run> - <metric>", plus __MIN / __MAX companions
+        names = [WANDB_COMPANION.sub(lambda m: f" ({m.group(1).lower()})", n.split(" - ", 1)[1] if " - " in n else n) for n in names]
     rows = []
     for row in reader:
         if not any(c.strip() for c in row):

@@ -2,7 +2,10 @@
 
 Returns plain data (it crosses a process boundary as JSON)::
 
-    {"id", "status": ok|skipped|failed, "seconds", "message", "findings", "confidence", "details", "notes"}
+    {"id", "status": ok|not-measured|skipped|failed, "seconds", "message", "findings", "confidence", "details", "notes"}
+
+``not-measured``: the probe ran but every finding is None (the data did not allow it: inputs that are
+not arrays, a regression task for a class probe...); ``message`` says why (its first note).
 """
 from __future__ import annotations
 
@@ -49,6 +52,8 @@ def run_probe(probe_id: str, subject, ctx) -> dict:
             raise RuntimeError(f"probe {probe_id} returned undeclared findings: {sorted(extra)}")
         out.update(status="ok", findings={k: _plain(m.findings.get(k)) for k in sorted(declared)},
                    confidence=m.confidence, details=m.details, notes=list(m.notes))
+        if declared and all(v is None for v in out["findings"].values()):
+            out.update(status="not-measured", message=(out["notes"] or ["the probe measured nothing"])[0])
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # a probe's failure is reported, never fatal

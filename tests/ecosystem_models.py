@@ -157,7 +157,7 @@ def _lightning_module(lr: float, scheduler: bool = False):
         def configure_optimizers(self):
             opt = torch.optim.SGD(self.parameters(), lr=lr, momentum=0.9)
             if scheduler:
-                return {"optimizer": opt, "lr_scheduler": {"scheduler": torch.optim.lr_scheduler.StepLR(opt, 5), "interval": "step"}}
+                return {"optimizer": opt, "lr_scheduler": {"scheduler": torch.optim.lr_scheduler.StepLR(opt, 50, gamma=0.5), "interval": "step"}}
             return opt
 
         def train_dataloader(self):
@@ -201,7 +201,7 @@ def hf_trainer(lr: float = 1e-3, shuffled_labels: bool = False, output_dir: str 
     from transformers import Trainer, TrainingArguments
 
     args = TrainingArguments(output_dir=output_dir or tempfile.mkdtemp(prefix="dldoctor-hf-"), learning_rate=lr,
-                             per_device_train_batch_size=32, per_device_eval_batch_size=64, num_train_epochs=1,
+                             per_device_train_batch_size=32, per_device_eval_batch_size=64, num_train_epochs=20,
                              weight_decay=0.01, report_to=[], use_cpu=True, save_strategy="no", logging_steps=5,
                              disable_tqdm=True, seed=0)
     return Trainer(model=bert(), args=args, train_dataset=Tokens(512, 1, shuffled_labels), eval_dataset=Tokens(256, 2, shuffled_labels))

@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from dldoctor.tui.cause_detail import fmt
 
-STATUS_STYLE = {"ok": "green", "failed": "red", "skipped": "dim"}
+STATUS_STYLE = {"ok": "green", "failed": "red", "skipped": "dim", "not-measured": "yellow"}
 
 
 def table(records: dict) -> Table | Text:

@@ -60,7 +60,7 @@ def renderable(report: Report, shown: int = SHOWN):
     for col in ("probe", "status", "seconds", "note"):
         probes.add_column(col)
     for p in report.probes:
-        color = {"ok": "green", "failed": "red"}.get(p["status"], "dim")
+        color = {"ok": "green", "failed": "red", "not-measured": "yellow"}.get(p["status"], "dim")
         probes.add_row(p["id"], Text(p["status"], style=color), f"{p['seconds']:.2f}", p.get("message", "")[:70])
     parts.append(probes)
     if report.questions:
