@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install -q --disable-pip-version-check "torch==2.13.0"
-python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+# constraints.txt holds torch at 2.13.0 while the test extra (transformers, accelerate, lightning) resolves
+python3 -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"

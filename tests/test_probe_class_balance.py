@@ -49,5 +49,6 @@ def test_one_hot_targets_and_regression():
     s = classifier(X, np.eye(10, dtype=np.float32)[y])
     s.loss_fn = nn.MSELoss()
     assert run(s)["findings"]["num_classes_seen"] == 10
-    r = run(regressor(*regression()))
-    assert all(v is None for v in r["findings"].values()) and r["notes"]
+    r = run_probe("class-balance", regressor(*regression()), ctx())  # measured nothing: not "ok", and says why
+    assert r["status"] == "not-measured" and "not a classification task" in r["message"]
+    assert all(v is None for v in r["findings"].values())
