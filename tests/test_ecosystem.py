@@ -160,10 +160,13 @@ def test_a_probe_that_measures_nothing_is_not_ok():
     assert result["status"] == "not-measured" and "not a classification task" in result["message"]
 
 
-def test_the_text_report_shows_why_a_probe_measured_nothing(tmp_path, capsys):
-    code = main(["diagnose", f"{TARGETS}:weighted", "--format", "text", "--probes", "runs,shift,class-balance", "--budget", "60"])
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_the_reports_show_why_a_probe_measured_nothing(fmt, capsys):
+    code = main(["diagnose", f"{TARGETS}:declared_regression", "--format", fmt, "--probes", "class-balance", "--budget", "60"])
     out = capsys.readouterr().out
-    assert code in (0, 1) and "skipped" in out and "val_data" in out
+    assert code in (0, 1)
+    row = next(line for line in out.splitlines() if "class-balance" in line and "not-measured" in line)
+    assert "not a classification task" in row
 
 
 # ---------------------------------------------------------------- done when
@@ -198,6 +201,16 @@ def test_a_lightning_module_is_used_as_it_is():
     result = run_probe("overfit-one-batch", subject, ctx())
     assert result["status"] == "ok" and result["findings"]["curve"] in ("converges", "decreasing")
     assert all(torch.equal(a, b) for a, b in zip(before, subject.model.parameters()))  # left as it was
+
+
+def test_a_target_may_name_the_lightning_module_class():
+    subject = load("tests/ecosystem_lightning.py:Classifier")
+    assert type(subject.model).__name__ == "Classifier" and run_probe("runs", subject, ctx())["status"] == "ok"
+
+
+def test_manual_optimization_is_refused_with_the_reason():
+    with pytest.raises(TargetError, match="manual optimization"):
+        load("tests/ecosystem_lightning.py:manual")
 
 
 def test_a_lightning_module_with_a_datamodule():
