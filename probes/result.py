@@ -14,7 +14,8 @@ STATUSES = ("ok", "not-measured", "skipped", "failed")
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """status: ok (it measured), not-measured (it ran, but every finding is None: why in ``message``), skipped (it did not run: why in ``message``), failed (it raised, timed out
+    """status: ok (it measured), not-measured (it ran, but every finding is None: why in ``message``),
+    skipped (it did not run: why in ``message``), failed (it raised, timed out
     or was lost: the error in ``message``; a failed probe may still carry what it established).
     steps: the training steps the probe spent on the user's model (the report's ``probes[].steps``)."""
 
