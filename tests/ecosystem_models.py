@@ -201,11 +201,13 @@ def lightning_with_datamodule():
 # --- transformers.Trainer ------------------------------------------------------------------
 
 def hf_trainer(lr: float = 1e-3, shuffled_labels: bool = False, output_dir: str | None = None):
+    import os
     import tempfile
 
     from transformers import Trainer, TrainingArguments
 
-    args = TrainingArguments(output_dir=output_dir or tempfile.mkdtemp(prefix="dldoctor-hf-"), learning_rate=lr,
+    # save_strategy "no" and report_to []: nothing is written to output_dir (a run already made there is read as history)
+    args = TrainingArguments(output_dir=output_dir or os.path.join(tempfile.gettempdir(), "dldoctor-hf-never-written"), learning_rate=lr,
                              per_device_train_batch_size=32, per_device_eval_batch_size=64, num_train_epochs=20,
                              weight_decay=0.01, report_to=[], use_cpu=True, save_strategy="no", logging_steps=5,
                              disable_tqdm=True, seed=0)
