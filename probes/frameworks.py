@@ -146,7 +146,11 @@ def _trainer_state(output_dir) -> str | None:
     if os.path.isfile(final):
         return os.path.abspath(final)
     found = glob.glob(os.path.join(output_dir, "checkpoint-*", "trainer_state.json"))
-    step = lambda p: int(p.rsplit("checkpoint-", 1)[1].split(os.sep)[0]) if p.rsplit("checkpoint-", 1)[1].split(os.sep)[0].isdigit() else -1  # noqa: E731
+
+    def step(path: str) -> int:
+        number = path.rsplit("checkpoint-", 1)[1].split(os.sep)[0]
+        return int(number) if number.isdigit() else -1
+
     return os.path.abspath(max(found, key=step)) if found else None
 
 

@@ -5,7 +5,8 @@
 
     trainer = Trainer(..., callbacks=[DldoctorCallback(record="run.jsonl", every=10)])
 
-Each optimizer step (``on_optimizer_step``: the gradients are still there) is one ``w.step`` with the loss of the step's last training forward (read from
+Each optimizer step (``on_optimizer_step``: the gradients are still there) is one ``w.step`` with
+the loss of the step's last training forward (read from
 the model's output, ``.loss``, by a forward hook: the Trainer hands callbacks no loss); the start of a
 step marks the end of the wait for data; each evaluation is one ``w.eval`` with its metrics, the
 Trainer's ``eval_`` prefix written ``val_``.  The watch is closed, and its hooks removed, when

@@ -19,8 +19,6 @@ LOSS_ATTRIBUTES = ("loss_fn", "criterion", "loss_func", "loss_function", "loss")
 
 
 def lightning_subject(module, datamodule=None) -> dict:
-    import torch
-
     from dldoctor.probes.model_output import ModelLoss
 
     if not getattr(module, "automatic_optimization", True):
@@ -72,7 +70,6 @@ def lightning_subject(module, datamodule=None) -> dict:
         loader = _loader(source, hook)
         if loader is not None:
             subject[split] = loader
-    del torch
     return subject
 
 

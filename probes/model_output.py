@@ -87,15 +87,24 @@ class ModelLoss:
             else:
                 kind = "multi_label_classification"
         if kind == "regression":
-            return lambda p, t: F.mse_loss(p.squeeze(-1) if p.dim() > 1 and p.shape[-1] == 1 else p, t.to(p.dtype).reshape(-1) if p.dim() > 1 and p.shape[-1] == 1 else t.to(p.dtype))
+            return _mse
         if kind == "single_label_classification":
             return lambda p, t: F.cross_entropy(p.reshape(-1, p.shape[-1]), t.reshape(-1))
         return lambda p, t: F.binary_cross_entropy_with_logits(p, t.to(p.dtype))
 
     @classmethod
-    def for_model(cls, model) -> "ModelLoss":
+    def for_model(cls, model) -> "ModelLoss":  # a Hugging Face model's config says how it computes its loss
         config = getattr(model, "config", None)
         return cls(getattr(config, "num_labels", None), getattr(config, "problem_type", None))
+
+
+def _mse(p, t):
+    """Mean squared error as Hugging Face computes it: one output per sample against the targets, squeezed."""
+    import torch.nn.functional as F
+
+    if p.dim() > 1 and p.shape[-1] == 1:
+        return F.mse_loss(p.squeeze(-1), t.to(p.dtype).reshape(-1))
+    return F.mse_loss(p, t.to(p.dtype))
 
 
 def computes_own_loss(subject) -> bool:

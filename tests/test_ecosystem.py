@@ -36,7 +36,8 @@ def ctx():
 
 def diagnose_json(target: str, tmp_path, *extra) -> dict:
     out = tmp_path / "report.json"
-    code = main(["diagnose", f"{TARGETS}:{target}", "--format", "json", "--output", str(out), "--budget", "120", *extra])
+    # the budget is a safety net: a loaded machine must not cut probes short
+    code = main(["diagnose", f"{TARGETS}:{target}", "--format", "json", "--output", str(out), "--budget", "600", *extra])
     report = json.loads(out.read_text())
     assert code == (1 if report["verdict"] == "problems" else 0)
     return report
