@@ -31,6 +31,8 @@ def run_probe(probe_id: str, subject, ctx) -> ProbeResult:
     import torch
     from torch.optim.optimizer import register_optimizer_step_post_hook  # torch's global step hook table
 
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
     from dldoctor.probes.snapshot import preserved
 
     spec = registry.catalog()[probe_id]
