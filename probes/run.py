@@ -29,6 +29,7 @@ def missing_needs(spec, subject) -> str | None:
 def run_probe(probe_id: str, subject, ctx) -> ProbeResult:
     import numpy as np
     import torch
+
     from torch.optim.optimizer import register_optimizer_step_post_hook
 
     from dldoctor.probes.snapshot import preserved
