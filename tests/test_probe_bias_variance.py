@@ -68,7 +68,7 @@ def run(subject) -> dict:
 
 def test_two_hidden_units_is_high_avoidable_bias(digits):
     # two ReLU units carry at most a 2-d code of the image: far from separating 10 classes
-    f = run(digits_subject(digits, mlp(64, 2), n_train=600, target_error=0.02))["findings"]
+    f = run(digits_subject(digits, mlp(64, 2), n_train=600, target_error=0.02)).findings
     assert f["source"] == "measured" and f["avoidable_bias"] > 0.1
     assert f["avoidable_bias"] > 3 * abs(f["variance"])
 
@@ -84,7 +84,7 @@ def test_big_mlp_on_60_rows_is_high_variance_and_deterministic(digits):
 
 
 def test_healthy_digits_mlp_has_small_terms(digits):
-    f = run(digits_subject(digits, mlp(64, 128), target_error=0.03))["findings"]
+    f = run(digits_subject(digits, mlp(64, 128), target_error=0.03)).findings
     assert abs(f["avoidable_bias"]) < 0.05 and abs(f["variance"]) < 0.05 and abs(f["val_overfitting"]) < 0.05
     assert holds("bias-variance", f, "no-better-than-baseline") is False and f["baseline_error"] == pytest.approx(0.9, abs=0.05)
 
@@ -141,5 +141,5 @@ def test_history_with_test_far_above_validation_is_validation_overfitting(digits
 
 def test_without_target_error_there_is_no_avoidable_bias(digits):
     history = {"train_error": [0.3, 0.1], "val_error": [0.35, 0.15]}
-    f = run(digits_subject(digits, mlp(64, 32), history=history))["findings"]
+    f = run(digits_subject(digits, mlp(64, 32), history=history)).findings
     assert f["target_error"] is None and f["avoidable_bias"] is None and f["variance"] == pytest.approx(0.05)

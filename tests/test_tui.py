@@ -238,8 +238,8 @@ def test_a_failed_probe_is_recorded_and_reported(kb):
         await until(pilot, lambda: not app.loading)
         await pilot.press("r")
         await until(pilot, lambda: "runs" in app.conv.diag.records)
-        assert app.conv.diag.records["runs"]["status"] == "failed"
-        assert "worker vanished" in app.conv.diag.records["runs"]["message"]
+        assert app.conv.diag.records["runs"].status == "failed"
+        assert "worker vanished" in app.conv.diag.records["runs"].message
 
     drive(app, scenario)
 
