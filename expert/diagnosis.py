@@ -6,6 +6,7 @@ returns a ``Report``.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from dldoctor.expert import engine
@@ -69,6 +70,23 @@ def _select(kb, probes, skip) -> set[str] | None:
     return set(probes if probes is not None else kb.probes) - set(skip)
 
 
+LOAD_TIMEOUT_S = 120.0  # importing the target and calling its function, at most (and at most the budget)
+
+
+def _check_numbers(*, budget, probe_timeout, fail_on, seed, memory_budget_mb) -> None:
+    """ValueError (one line) for a number that would silently disable a limit or the verdict."""
+    def finite(x) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+    for name, value in (("budget", budget), ("probe_timeout", probe_timeout), ("memory_budget_mb", memory_budget_mb)):
+        if value is not None and not (finite(value) and value > 0):
+            raise ValueError(f"{name} must be a finite positive number of {'MB' if name.endswith('mb') else 'seconds'}, got {value!r}")
+    if not (finite(fail_on) and 0 < fail_on <= 1):
+        raise ValueError(f"fail_on must be in (0, 1], got {fail_on!r}")
+    if not (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**32):
+        raise ValueError(f"seed must be an integer between 0 and {2**32 - 1}, got {seed!r}")
+
+
 def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = 0.5, kb_dirs=(), answers: str | None = None,
              record: str | None = None, memory_budget_mb: float | None = None, probe_timeout: float = 60.0,
              use_cache: bool = True, on_event=None, kb=None, probes=None, skip_probes=(),
@@ -79,6 +97,7 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
     Raises TargetError (unusable target, answers or probe names) and KBError (invalid knowledge base).
     memory_limit_mb: the cap on a target's worker process (default: half the machine's memory, at most 16 GiB).
     """
+    _check_numbers(budget=budget, probe_timeout=probe_timeout, fail_on=fail_on, seed=seed, memory_budget_mb=memory_budget_mb)
     kb = kb or load_kb(kb_dirs, use_cache=use_cache)
     selected = _select(kb, probes, skip_probes)
     patterns = [(p.kind, p.regex) for p in kb.patterns]
@@ -87,7 +106,7 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
         meta_target = None
     elif isinstance(target, (str, Path)):
         runner = WorkerRunner(str(target), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb,
-                              memory_limit_mb=memory_limit_mb)
+                              memory_limit_mb=memory_limit_mb, load_timeout_s=min(LOAD_TIMEOUT_S, budget))
         meta_target = str(target)
     else:
         from dldoctor.expert.target import to_subject

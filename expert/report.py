@@ -1,7 +1,14 @@
-"""The diagnosis as a report object: the contract's JSON, and what the renderers draw from."""
+"""The diagnosis as a report object: the contract's JSON, and what the renderers draw from.
+
+The JSON is strict: a non-finite number (a float16 model's NaN loss, a NaN in a watch record) is
+``null`` wherever it appears.  A diagnosis whose probes could not measure the model (the worker died,
+every probe failed, nothing ran) is never ``healthy``: ``diagnosed`` is false, ``undiagnosed`` says
+why, the verdict is ``problems`` and the CLI exits 2 with the verdict line "could not diagnose".
+"""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -52,6 +59,13 @@ class Report:
     questions: list[dict] = field(default_factory=list)  # unanswered questions that could still change the ranking
     bias_variance: dict | None = None
     meta: dict = field(default_factory=dict)
+    diagnosed: bool = True  # False: the probes that matter failed; no verdict of healthy could be drawn
+    undiagnosed: str | None = None  # why not, in one line
+
+    @property
+    def verdict_line(self) -> str:
+        """The verdict as the renderers print it."""
+        return self.verdict if self.diagnosed else "could not diagnose"
 
     @property
     def top(self) -> CauseResult | None:
@@ -64,7 +78,18 @@ class Report:
         return asdict(self)
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=False, default=str)
+        return json.dumps(finite(self.to_json()), indent=2, sort_keys=False, default=str, allow_nan=False)
+
+
+def finite(data):
+    """``data`` with every non-finite float (NaN, Infinity) as None: strict JSON."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k if isinstance(k, (str, int, float, bool)) or k is None else str(k): finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite(v) for v in data]
+    return data
 
 
 def build(diag: Diagnosis, meta: dict | None = None) -> Report:
@@ -76,6 +101,9 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
         remedies = [RemedyRef(r, kb.remedies[r].title, kb.remedies[r].cost, list(kb.remedies[r].steps)) for r in c.remedies]
         causes.append(CauseResult(c.id, round(b.score, 6), c.title, c.summary, c.group, c.category, c.prior, evidence, remedies))
     verdict = "problems" if any(c.score >= diag.threshold for c in causes) else "healthy"
+    why = undiagnosed(diag) if verdict == "healthy" else None
+    if why:
+        verdict = "problems"  # never healthy on evidence that was not measured
     probes = [_probe_entry(r) for r in diag.records.values()]
     observations = [
         {"symptom": o.symptom, "present": o.present, "confidence": o.confidence, "observed": o.observed, "source": o.source}
@@ -89,7 +117,36 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
     bias_variance = None
     if bv and bv.get("status") == "ok":
         bias_variance = {"findings": bv["findings"], **bv.get("details", {})}
-    return Report(verdict, diag.threshold, causes, probes, observations, questions, bias_variance, dict(meta or {}, version=VERSION))
+    return Report(verdict, diag.threshold, causes, probes, observations, questions, bias_variance, dict(meta or {}, version=VERSION),
+                  diagnosed=why is None, undiagnosed=why)
+
+
+def undiagnosed(diag: Diagnosis) -> str | None:
+    """Why the probes cannot back a verdict of healthy (None when they can, or when there is no target).
+
+    The model must have run (probe ``runs`` ok), some probe must have measured, and the failed probes
+    must not outnumber the ones that measured: a model that crashes on its fifth call, a loader that
+    is empty the second time, a model too big to snapshot fail most probes, and silence from them is
+    not health."""
+    if not diag.keys:
+        return None  # questions or a watch record only: no probe of a target was asked for
+    records = list(diag.records.values())
+    ok = [r for r in records if r.get("status") == "ok"]
+    bad = [r for r in records if r.get("status") == "failed"]
+    runs = diag.records.get("runs")
+    if runs is not None and runs.get("status") == "failed":
+        return f"probe 'runs' could not run the model: {_short(runs.get('message'))}"
+    if not ok:
+        first = next((r for r in records if r.get("message")), None)
+        return "no probe measured anything" + (f" (probe '{first['id']}': {_short(first['message'])})" if first else "")
+    if bad and len(bad) >= len(ok):
+        return (f"{len(bad)} of {len(ok) + len(bad)} probes failed (first: '{bad[0]['id']}': {_short(bad[0].get('message'))})")
+    return None
+
+
+def _short(text) -> str:
+    line = str(text or "no reason given").strip().splitlines()
+    return (line[0] if line else "no reason given")[:200]
 
 
 def _probe_entry(r: dict) -> dict:

@@ -26,7 +26,12 @@ from pathlib import Path
 
 from dldoctor.expert.target import TargetError
 
-_ROOT = str(Path(__file__).resolve().parent.parent)
+_ROOT = str(Path(__file__).resolve().parent.parent)  # where dldoctor was imported from, when not installed
+# The worker's start: the working directory never on sys.path (``-c`` puts it first: a numpy.py where
+# dldoctor runs would shadow numpy), dldoctor's own folder last (found only if not installed).  The
+# target's folder is put on the path by ``expert.target`` while the target loads, for the target only.
+_BOOT = ("import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')] + [sys.argv[1]]; del sys.argv[1:]; "
+         "from dldoctor.expert.worker import main; main()")
 
 
 def default_memory_limit_mb() -> float | None:
@@ -36,6 +41,15 @@ def default_memory_limit_mb() -> float | None:
         return min(pages * size / 2**20 / 2, 16384.0)
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def _env_limit() -> float | None:
+    """DLDOCTOR_MEMORY_LIMIT_MB when it is a positive number of megabytes."""
+    try:
+        value = float(os.environ.get("DLDOCTOR_MEMORY_LIMIT_MB", ""))
+    except ValueError:
+        return None
+    return value if 0 < value < float("inf") else None
 
 
 def failed(probe_id: str, message: str, seconds: float) -> dict:
@@ -51,7 +65,9 @@ class WorkerRunner:
                  load_timeout_s: float = 120.0):
         self.target, self.seed, self.patterns = target, seed, [list(p) for p in patterns]
         self.memory_budget_mb = memory_budget_mb
-        self.memory_limit_mb = default_memory_limit_mb() if memory_limit_mb == "default" else memory_limit_mb
+        if memory_limit_mb == "default":  # the user's own DLDOCTOR_MEMORY_LIMIT_MB wins over the default
+            memory_limit_mb = _env_limit() or default_memory_limit_mb()
+        self.memory_limit_mb = memory_limit_mb
         self.load_timeout_s = load_timeout_s
         self.proc: subprocess.Popen | None = None
         self.lines: queue.Queue = queue.Queue()
@@ -65,14 +81,13 @@ class WorkerRunner:
     # -- process management
     def _start(self) -> None:
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([_ROOT, os.getcwd(), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ beside the user's files
         if self.memory_limit_mb:
-            env["DLDOCTOR_MEMORY_LIMIT_MB"] = str(int(self.memory_limit_mb))
+            env["DLDOCTOR_MEMORY_LIMIT_MB"] = str(max(1, int(self.memory_limit_mb)))
         else:
             env.pop("DLDOCTOR_MEMORY_LIMIT_MB", None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "dldoctor.expert.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-c", _BOOT, _ROOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, env=env, start_new_session=True)
         self.starts += 1
         self._cancelled = False
@@ -90,9 +105,14 @@ class WorkerRunner:
         self.proc.stdin.write((json.dumps(obj) + "\n").encode())
         self.proc.stdin.flush()
 
-    def _recv(self, deadline: float, on_progress=None, lines=None):
-        """The next reply; None when the worker died; TimeoutError at the deadline."""
+    def _recv(self, deadline: float, on_progress=None, lines=None, proc=None):
+        """The next reply; None when the worker died; TimeoutError at the deadline.
+
+        The worker's death is seen from the process itself, not only from the end of its output: a
+        child the user's code forked may hold the pipe open long after the worker is gone."""
         lines = lines or self.lines
+        proc = proc or self.proc
+        dead_since = None
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -100,6 +120,10 @@ class WorkerRunner:
             try:
                 raw = lines.get(timeout=min(left, 0.5))
             except queue.Empty:
+                if proc is not None and proc.poll() is not None:
+                    if dead_since is not None:  # dead, and nothing more came after one more wait: gone
+                        return None
+                    dead_since = time.monotonic()
                 continue
             if raw is None:
                 return None
@@ -161,7 +185,7 @@ class WorkerRunner:
             proc = self.proc
             self._send({"op": "load", "target": self.target, "seed": self.seed, "patterns": self.patterns,
                         "memory_budget_mb": self.memory_budget_mb})
-            msg = self._recv(time.monotonic() + timeout_s)
+            msg = self._recv(time.monotonic() + timeout_s, proc=proc)
         except TimeoutError:
             self._kill()
             raise TargetError(f"{self.target}: loading it did not finish within {timeout_s:.0f} s") from None
@@ -196,7 +220,7 @@ class WorkerRunner:
         proc, lines = self.proc, self.lines
         try:
             self._send({"op": "probe", "id": probe_id, "timeout_s": timeout_s})
-            msg = self._recv(time.monotonic() + timeout_s, on_progress, lines)
+            msg = self._recv(time.monotonic() + timeout_s, on_progress, lines, proc)
         except TimeoutError:
             self._kill()
             return self._lost(probe_id, f"timed out after {timeout_s:.1f} s (the worker was stopped)", t0)

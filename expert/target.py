@@ -91,6 +91,9 @@ def _import_file(path: Path, spec: str):
 
 
 def _import_module(name: str, spec: str):
+    here = os.getcwd()  # `pkg.mod:fn` from the project's folder, as `python -m` finds it; last, so it shadows nothing
+    if here not in sys.path:
+        sys.path.append(here)
     try:
         return importlib.import_module(name), None
     except ModuleNotFoundError as exc:
@@ -165,6 +168,10 @@ def check(subject: Subject, spec: str) -> None:
     """Type checks that need torch (imported here: the target has imported it already)."""
     import torch
 
+    if not torch.is_grad_enabled():
+        raise TargetError(f"{spec}: autograd is switched off (torch.set_grad_enabled(False), or a torch.no_grad() "
+                          "entered and never left, at import or in the function): no probe could train — switch it "
+                          "back on before returning (torch.set_grad_enabled(True))")
     missing = [k for k in REQUIRED if getattr(subject, k) is None]
     if missing:
         raise TargetError(f"{spec}: required key '{missing[0]}' is missing")

@@ -29,7 +29,11 @@ def _serve(requests, proto) -> None:
     subject = None
     ctx = None
 
+    me = os.getpid()
+
     def send(obj) -> None:
+        if os.getpid() != me:  # a child the user's code forked (a bare os.fork()) never speaks the protocol
+            os._exit(0)
         proto.write(json.dumps(obj) + "\n")
         proto.flush()
 
