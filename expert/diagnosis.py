@@ -134,4 +134,9 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
     meta = {"target": meta_target, "seed": seed, "budget_s": budget, "record": record, "kb": [str(d) for d in kb_dirs]}
     if interrupted:
         meta["interrupted"] = True
+    tried = list(getattr(runner, "load_writes", []))
+    for r in diag.records.values():
+        tried += [w for w in r.get("writes", ()) if w not in tried]
+    if tried:
+        meta["writes"] = sorted(set(tried))  # files the target's code tried to write: kept in a scratch folder
     return build(diag, meta)

@@ -77,12 +77,15 @@ class WorkerRunner:
         self.target_seconds = 0.0
         self.starts = 0
         self._cancelled = False
+        self.scratch = tempfile.mkdtemp(prefix="dldoctor-scratch-")  # where the user's code's writes land
+        self.load_writes: list[str] = []  # files the target tried to write while it loaded
 
     # -- process management
     def _start(self) -> None:
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ beside the user's files
+        env["DLDOCTOR_SCRATCH"] = self.scratch  # the worker redirects the user's writes there (expert.write_guard)
         if self.memory_limit_mb:
             env["DLDOCTOR_MEMORY_LIMIT_MB"] = str(max(1, int(self.memory_limit_mb)))
         else:
@@ -202,6 +205,7 @@ class WorkerRunner:
             self._kill()
             raise TargetError(msg["error"])
         self.keys = set(msg["keys"])
+        self.load_writes = [w for w in msg.get("writes", []) if w not in self.load_writes] + self.load_writes
         self.load_seconds = time.monotonic() - t0
         self.target_seconds = float(msg.get("seconds", 0.0))  # inside the worker: importing and calling the target
         return self.keys
@@ -267,6 +271,9 @@ class WorkerRunner:
                 pass
         self._kill()
         self.log.close()
+        import shutil
+
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class InProcessRunner:
