@@ -19,33 +19,34 @@ from dldoctor.expert.target import TargetError
 
 
 def read_answers(path: str, kb) -> dict[str, engine.Observation]:
-    """A YAML mapping symptom -> yes / no / unknown (or {answer: yes, confidence: 0.8})."""
-    import yaml
+    """A YAML mapping symptom -> yes / no / unknown (or {answer: yes, confidence: 0.8}).
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TargetError(f"{path}: cannot read answers: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise TargetError(f"{path}: answers file is not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise TargetError(f"{path}:{mark.line + 1 if mark else 0}: answers file is not valid YAML") from None
+    Read like a KB file (``expert.yaml_source``): no aliases (an alias bomb), no tags, no deep nesting,
+    at most its size limit; every problem is one line naming the file, the line and the symptom."""
+    from dldoctor.expert.yaml_source import read
+
+    src, problems = read(Path(path), str(path), what="an answers file")
+    if problems and problems[0].message == "file is empty":
+        return {}
+    if problems:
+        raise TargetError(f"answers: {problems[0]}")
+    data = src.data if src.data is not None else {}
     if not isinstance(data, dict):
         raise TargetError(f"{path}: answers must be a mapping of symptom id to yes/no/unknown")
     out = {}
     for sid, value in data.items():
+        where = f"{path}:{src.line((sid,))} {sid}"
         if sid not in kb.symptoms:
-            raise TargetError(f"{path} {sid}: unknown symptom{did_you_mean(sid, kb.symptoms)}")
+            raise TargetError(f"{where}: unknown symptom{did_you_mean(sid, kb.symptoms)}")
         conf = 1.0
         if isinstance(value, dict):
-            conf = float(value.get("confidence", 1.0))
+            conf = value.get("confidence", 1.0)
+            if isinstance(conf, bool) or not isinstance(conf, (int, float)) or not 0.0 <= conf <= 1.0:
+                raise TargetError(f"{where}: confidence must be a number between 0 and 1, got {conf!r}")
             value = value.get("answer")
-        if str(value).lower() not in ("yes", "no", "unknown", "true", "false", "none", "y", "n"):
-            raise TargetError(f"{path} {sid}: answer must be yes, no or unknown, got {value!r}")
-        out[sid] = engine.answer(sid, value, conf)
+        if isinstance(value, (dict, list)) or str(value).lower() not in ("yes", "no", "unknown", "true", "false", "none", "y", "n"):
+            raise TargetError(f"{where}: answer must be yes, no or unknown, got {str(value)[:60]!r}")
+        out[sid] = engine.answer(sid, value, float(conf))
     return out
 
 
