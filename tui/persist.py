@@ -45,8 +45,17 @@ def read(path: str | Path) -> dict:
         raise SessionFileError(f"{path}: cannot read the session: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SessionFileError(f"{path}: not a dldoctor session (invalid JSON: {exc})") from None
+    except RecursionError:
+        raise SessionFileError(f"{path}: not a dldoctor session (nested too deep)") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise SessionFileError(f"{path}: not a dldoctor session ({str(exc).split(':')[0]})") from None
     if not isinstance(data, dict) or data.get("dldoctor_session") != FORMAT or not isinstance(data.get("events"), list):
         raise SessionFileError(f"{path}: not a dldoctor session file (format {FORMAT} expected)")
+    if data.get("target") is not None and not isinstance(data["target"], str):
+        raise SessionFileError(f"{path}: 'target' must be text, got {type(data['target']).__name__}")
+    threshold = data.get("threshold")
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))):
+        raise SessionFileError(f"{path}: 'threshold' must be a number, got {type(threshold).__name__}")
     return data
 
 
@@ -56,6 +65,8 @@ def replay(conv: Conversation, data: dict) -> list[str]:
     for i, ev in enumerate(data["events"]):
         if not isinstance(ev, dict):
             warnings.append(f"event {i}: not an object")
+        elif any(k in ev and not isinstance(ev[k], str) for k in ("answer", "skip", "reply")):
+            warnings.append(f"event {i}: answer, skip and reply must be text")
         elif "answer" in ev:
             if ev["answer"] not in kb.symptoms:
                 warnings.append(f"event {i}: unknown symptom '{ev['answer']}'")
@@ -70,10 +81,32 @@ def replay(conv: Conversation, data: dict) -> list[str]:
                 warnings.append(f"event {i}: unknown symptom '{ev['skip']}'")
         elif "probe" in ev:
             result = ev["probe"]
-            if not isinstance(result, dict) or result.get("id") not in kb.probes:
-                warnings.append(f"event {i}: unknown probe")
+            why = _bad_result(result, kb)
+            if why:
+                warnings.append(f"event {i}: {why}")
             else:
                 conv.add_result(result)
         else:
             warnings.append(f"event {i}: neither answer, skip nor probe")
     return warnings
+
+
+def _bad_result(result, kb) -> str | None:
+    """Why a saved probe result cannot be replayed (None when it can): the shape a probe returns."""
+    if not isinstance(result, dict) or not isinstance(result.get("id"), str) or result["id"] not in kb.probes:
+        return "unknown probe"
+    if result.get("status") not in ("ok", "skipped", "failed"):
+        return f"probe {result['id']}: status must be ok, skipped or failed"
+    for key, kind in (("findings", dict), ("confidence", dict), ("details", dict), ("notes", list), ("message", str)):
+        if key in result and not isinstance(result[key], kind):
+            return f"probe {result['id']}: '{key}' must be {'an object' if kind is dict else 'a list' if kind is list else 'text'}"
+    conf = result.get("confidence") or {}
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in conf.values()):
+        return f"probe {result['id']}: confidences must be numbers"
+    seconds = result.get("seconds", 0.0)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return f"probe {result['id']}: 'seconds' must be a number"
+    findings = result.get("findings") or {}
+    if not all(v is None or isinstance(v, (bool, int, float, str)) for v in findings.values()):
+        return f"probe {result['id']}: a finding must be a number, true/false, text or null"
+    return None
