@@ -71,7 +71,8 @@ def _select(kb, probes, skip) -> set[str] | None:
     return set(probes if probes is not None else kb.probes) - set(skip)
 
 
-LOAD_TIMEOUT_S = 120.0  # importing the target and calling its function, at most (and at most the budget)
+LOAD_TIMEOUT_S = 120.0  # importing the target and calling its function: at most this, and at most the budget,
+LOAD_FLOOR_S = 30.0  # but never less than this (importing torch alone takes seconds on a busy machine)
 
 
 def _check_numbers(*, budget, probe_timeout, fail_on, seed, memory_budget_mb) -> None:
@@ -107,7 +108,7 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
         meta_target = None
     elif isinstance(target, (str, Path)):
         runner = WorkerRunner(str(target), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb,
-                              memory_limit_mb=memory_limit_mb, load_timeout_s=min(LOAD_TIMEOUT_S, budget))
+                              memory_limit_mb=memory_limit_mb, load_timeout_s=min(LOAD_TIMEOUT_S, max(budget, LOAD_FLOOR_S)))
         meta_target = str(target)
     else:
         from dldoctor.expert.target import to_subject

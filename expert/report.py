@@ -101,7 +101,7 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
         remedies = [RemedyRef(r, kb.remedies[r].title, kb.remedies[r].cost, list(kb.remedies[r].steps)) for r in c.remedies]
         causes.append(CauseResult(c.id, round(b.score, 6), c.title, c.summary, c.group, c.category, c.prior, evidence, remedies))
     verdict = "problems" if any(c.score >= diag.threshold for c in causes) else "healthy"
-    why = undiagnosed(diag) if verdict == "healthy" else None
+    why = undiagnosed(diag, verdict)
     if why:
         verdict = "problems"  # never healthy on evidence that was not measured
     probes = [_probe_entry(r) for r in diag.records.values()]
@@ -121,19 +121,31 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
                   diagnosed=why is None, undiagnosed=why)
 
 
-def undiagnosed(diag: Diagnosis) -> str | None:
-    """Why the probes cannot back a verdict of healthy (None when they can, or when there is no target).
+def undiagnosed(diag: Diagnosis, verdict: str = "healthy") -> str | None:
+    """Why the probes cannot back the verdict (None when they can, or when there is no target).
 
-    The model must have run (probe ``runs`` ok), some probe must have measured, and the failed probes
-    must not outnumber the ones that measured: a model that crashes on its fifth call, a loader that
-    is empty the second time, a model too big to snapshot fail most probes, and silence from them is
-    not health."""
+    healthy needs: the model ran (probe ``runs`` ok), some probe measured, and the failed probes do not
+    outnumber the ones that measured — a model that crashes on its fifth call, a loader that is empty
+    the second time, a model too big to snapshot fail most probes, and silence from them is not
+    health.  problems needs the same when the model ran at first: causes ranked on the few probes
+    that did not fail (often the data ones) would hide the crash that failed the others.  When probe
+    ``runs`` itself could not run the model, its crash is the evidence (``code-crash``), not a gap."""
     if not diag.keys:
         return None  # questions or a watch record only: no probe of a target was asked for
     records = list(diag.records.values())
     ok = [r for r in records if r.get("status") == "ok"]
     bad = [r for r in records if r.get("status") == "failed"]
     runs = diag.records.get("runs")
+    trains = {pid for pid, spec in diag.kb.probes.items() if getattr(spec, "runs_model", False)}
+    model_ok = [r for r in ok if r["id"] in trains]
+    model_bad = [r for r in bad if r["id"] in trains]
+    if model_bad and len(model_bad) >= len(model_ok):  # the probes that train the model: most of them failed
+        ran = runs is not None and runs.get("status") == "ok" and not (runs.get("findings") or {}).get("crashed")
+        if ran or verdict == "healthy":
+            return (f"{len(model_bad)} of {len(model_ok) + len(model_bad)} probes that run the model failed "
+                    f"(first: '{model_bad[0]['id']}': {_short(model_bad[0].get('message'))})")
+    if verdict != "healthy":
+        return None
     if runs is not None and runs.get("status") == "failed":
         return f"probe 'runs' could not run the model: {_short(runs.get('message'))}"
     if not ok:

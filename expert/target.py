@@ -214,6 +214,15 @@ def _check_loader(data, key: str, spec: str) -> None:
     if isinstance(data, Iterator):  # reading its first batch here would take it from the probes
         raise TargetError(f"{spec}: '{key}' is a one-shot iterator ({type(data).__name__}); probes read the data "
                           "several times — give a DataLoader or a list of batches")
+    from torch.utils.data import DataLoader
+
+    if not isinstance(data, DataLoader):  # (persistent workers: a DataLoader reuses its iterator)
+        first, second = iter(data), iter(data)
+        if first is second:  # its __iter__ hands out one iterator: read once, then empty
+            raise TargetError(f"{spec}: '{key}' is iterable only once (its __iter__ returns the same "
+                              f"{type(first).__name__} each time); probes read the data several times — "
+                              "give a DataLoader, a list of batches, or an __iter__ that starts afresh")
+        del first, second
     rng = _rng_state()  # reading a shuffling loader draws from the global RNG, or from its own generator
     generators = [(g, g.get_state()) for g in loader_generators(data)]
     try:
