@@ -104,6 +104,8 @@ def _read_regular(path: Path) -> tuple[bytes | None, int]:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return None, 0
+        if st.st_size > MAX_BYTES:
+            return b"", st.st_size  # refused from its size, never read
         with os.fdopen(os.dup(fd), "rb") as f:
             raw = f.read(MAX_BYTES + 1)
         return raw, st.st_size
