@@ -291,6 +291,7 @@ class InProcessRunner:
         self.subject = subject
         self.ctx = ProbeContext(seed=seed, patterns=[tuple(p) for p in patterns], memory_budget_mb=memory_budget_mb)
         self.keys = subject.keys()
+        self.scratch = None  # made on the first probe: where the user's writes land (expert.write_guard)
 
     def load(self, timeout_s: float = 0) -> set[str]:
         return self.keys
@@ -299,14 +300,27 @@ class InProcessRunner:
         from dldoctor.expert.limits import ProbeTimeout, threads, watchdog
         from dldoctor.probes.run import run_probe
 
+        from dldoctor.expert.write_guard import WriteGuard, shown
+
         self.ctx.deadline = time.monotonic() + timeout_s
         self.ctx.on_progress = on_progress
+        self.scratch = self.scratch or tempfile.mkdtemp(prefix="dldoctor-scratch-")
+        guard = WriteGuard(self.scratch, thread_only=True)  # only this thread's writes: the caller's others are theirs
         t0 = time.monotonic()
         try:
-            with watchdog(timeout_s), threads():
-                return run_probe(probe_id, self.subject, self.ctx)
+            with watchdog(timeout_s), threads(), guard:
+                result = run_probe(probe_id, self.subject, self.ctx)
         except ProbeTimeout:  # the alarm came after the probe was restored, before run_probe returned
-            return failed(probe_id, f"timed out after {timeout_s:.1f} s", time.monotonic() - t0)
+            result = failed(probe_id, f"timed out after {timeout_s:.1f} s", time.monotonic() - t0)
+        if guard.attempted:
+            tried = shown(guard.attempted)
+            result["writes"] = tried
+            result.setdefault("notes", []).append(f"the code tried to write {', '.join(tried[:5])} — kept in a scratch "
+                                                  "folder; your files were not touched")
+        return result
 
     def close(self) -> None:
-        pass
+        if self.scratch:
+            import shutil
+
+            shutil.rmtree(self.scratch, ignore_errors=True)

@@ -14,7 +14,10 @@ overwrite the user's real files hundreds of times while the probes train.  While
   ``shutil.rmtree`` ...).
 - Every path the user's code tried to write is recorded (``attempted``) and reported.
 
-Allowed: the scratch folder (also ``TMPDIR`` for the user's code), ``/dev/null`` and ``/dev/shm``,
+In the worker the guard is on for the worker's whole life (the process is the sandbox); in this
+process (a live subject) it is on during each probe, for the probe's thread only.
+
+Allowed: the scratch folder (also ``TMPDIR`` for the user's code), ``/dev/null``, ``/dev/shm``, torch's compile cache,
 and folders named in ``DLDOCTOR_WRITABLE`` (``os.pathsep``-separated) for a run that must write
 somewhere real.  A write from compiled code that bypasses Python (a C library's own ``fopen``) is
 not seen.
@@ -26,12 +29,15 @@ import io
 import os
 import shutil
 import sys
+import tempfile
 import threading
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 _EVENTS = frozenset({"open", "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.truncate", "os.symlink", "os.link",
                      "os.chmod", "os.chown", "os.utime", "shutil.rmtree"})
 _COPY_LIMIT = 256 * 2**20  # an append to a larger file starts from an empty copy
+# torch's own compile cache (``<tmp>/torchinductor_<user>``): torch's files, not the user's
+_TORCH_CACHE = os.path.join(os.path.realpath(tempfile.gettempdir()), "torchinductor_")
 
 
 class WriteGuard:
@@ -61,7 +67,8 @@ class WriteGuard:
             return None
 
     def _free(self, real: str) -> bool:
-        return real == os.devnull or any(real == a or real.startswith(a + os.sep) for a in self.allowed)
+        return (real == os.devnull or any(real == a or real.startswith(a + os.sep) for a in self.allowed)
+                or real.startswith(_TORCH_CACHE))
 
     def _note(self, real: str) -> None:
         if real not in self.attempted:

@@ -250,3 +250,37 @@ def test_the_write_guard_redirects_refuses_and_records(tmp_path):
     import io
 
     assert builtins.open is io.open and getattr(builtins.open, "__self__", None) is not g  # put back
+
+
+def test_an_in_process_diagnosis_redirects_the_steps_writes_too(tmp_path):
+    import torch
+    from torch import nn
+
+    from dldoctor.expert.diagnosis import diagnose
+
+    ckpt, log = tmp_path / "checkpoint.pt", tmp_path / "train.log"
+    ckpt.write_bytes(b"mine")
+    log.write_text("mine\n")
+
+    def step(model, batch, optimizer, loss_fn):
+        x, y = batch
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        torch.save(model.state_dict(), ckpt)
+        with open(log, "a") as f:
+            f.write("x\n")
+        return loss
+
+    torch.manual_seed(0)
+    x = torch.randn(64, 4)
+    y = (x[:, 0] > 0).long()
+    subject = {"model": nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)), "loss_fn": nn.CrossEntropyLoss(),
+               "train_data": [(x[i:i + 16], y[i:i + 16]) for i in range(0, 64, 16)], "train_step": step}
+    report = diagnose(subject, budget=30, probe_timeout=30, probes=["runs", "overfit-one-batch"])
+    assert ckpt.read_bytes() == b"mine" and log.read_text() == "mine\n"
+    assert {Path(w).name for w in report.meta["writes"]} == {"checkpoint.pt", "train.log"}
+    with open(tmp_path / "after.txt", "w") as f:  # the guard is off again: the caller's own writes are real
+        f.write("real")
+    assert (tmp_path / "after.txt").read_text() == "real"
