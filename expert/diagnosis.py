@@ -16,6 +16,8 @@ from dldoctor.expert.report import Report, build
 from dldoctor.expert.runner import InProcessRunner, WorkerRunner
 from dldoctor.expert.session import Diagnosis, run_headless
 from dldoctor.expert.target import TargetError
+from dldoctor.probes.result import ProbeResult
+from dldoctor.expert.engine import REPORT_THRESHOLD
 
 
 def read_answers(path: str, kb) -> dict[str, engine.Observation]:
@@ -50,16 +52,18 @@ def read_answers(path: str, kb) -> dict[str, engine.Observation]:
     return out
 
 
-def record_result(path: str) -> dict:
-    """Findings of a watch record, as a probe result for the 'record' probe."""
+def record_result(path: str) -> ProbeResult:
+    """Findings of a watch record, as the result of the probe that reads records (the external one)."""
     from dldoctor.probes.record import measure_file
 
     try:
         m = measure_file(path)
     except (OSError, ValueError) as exc:
         raise TargetError(f"{path}: {exc}") from None
-    return {"id": "record", "status": "ok", "seconds": 0.0, "message": "", "findings": m.findings,
-            "confidence": m.confidence, "details": m.details, "notes": list(m.notes)}
+    from dldoctor.probes.registry import catalog
+
+    pid = next(p for p, spec in catalog().items() if spec.external)
+    return ProbeResult(pid, "ok", findings=m.findings, confidence=m.confidence, details=m.details, notes=tuple(m.notes))
 
 
 def _select(kb, probes, skip) -> set[str] | None:
@@ -89,7 +93,7 @@ def _check_numbers(*, budget, probe_timeout, fail_on, seed, memory_budget_mb) ->
         raise ValueError(f"seed must be an integer between 0 and {2**32 - 1}, got {seed!r}")
 
 
-def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = 0.5, kb_dirs=(), answers: str | None = None,
+def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = REPORT_THRESHOLD, kb_dirs=(), answers: str | None = None,
              record: str | None = None, memory_budget_mb: float | None = None, probe_timeout: float = 60.0,
              use_cache: bool = True, on_event=None, kb=None, probes=None, skip_probes=(),
              memory_limit_mb="default") -> Report:
@@ -136,9 +140,7 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
     meta = {"target": meta_target, "seed": seed, "budget_s": budget, "record": record, "kb": [str(d) for d in kb_dirs]}
     if interrupted:
         meta["interrupted"] = True
-    tried = list(getattr(runner, "load_writes", []))
-    for r in diag.records.values():
-        tried += [w for w in r.get("writes", ()) if w not in tried]
+    tried = list(getattr(runner, "writes", []))
     if tried:
         meta["writes"] = sorted(set(tried))  # files the target's code tried to write: kept in a scratch folder
     return build(diag, meta)

@@ -14,7 +14,8 @@ import json
 
 from dldoctor.expert import entries
 from dldoctor.expert.knowledge_base import EvidenceEdge, KnowledgeBase
-from dldoctor.probes.spec import Finding, ProbeSpec
+from dldoctor.probes import spec as spec_module
+from dldoctor.probes.spec import ProbeSpec
 
 FORMAT = 1
 _TABLES = ("stages", "symptoms", "causes", "remedies", "probes")
@@ -26,8 +27,13 @@ class CacheError(ValueError):
 
 
 def _classes() -> dict[str, type]:
+    """The KB's entry classes and the probe declarations' (every frozen dataclass of ``probes.spec``)."""
     out = {cls.__name__: cls for cls in entries._CLASSES.values()}
-    out.update({c.__name__: c for c in (Finding, ProbeSpec)})
+    declared = [c for c in vars(spec_module).values() if isinstance(c, type) and dataclasses.is_dataclass(c)
+                and c.__module__ == spec_module.__name__ and c.__dataclass_params__.frozen]
+    for c in declared:
+        assert c.__name__ not in out, f"two cached classes named {c.__name__}"
+        out[c.__name__] = c
     return out
 
 

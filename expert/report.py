@@ -26,6 +26,9 @@ class Evidence:
     observed: object
     probe: str
     delta: float
+    finding: str | None = None  # the probe's finding this judgement read (None for answers)
+    threshold: object = None  # the value it was compared with
+    operator: str | None = None  # ">", "<", ">=", "<=", "=", "in", "is"
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Report:
     questions: list[dict] = field(default_factory=list)  # unanswered questions that could still change the ranking
     bias_variance: dict | None = None
     meta: dict = field(default_factory=dict)
+    steps_total: int = 0  # training steps the probes spent on the user's model, all together
     diagnosed: bool = True  # False: the probes that matter failed; no verdict of healthy could be drawn
     undiagnosed: str | None = None  # why not, in one line
 
@@ -97,7 +101,8 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
     causes = []
     for b in diag.beliefs():
         c = kb.causes[b.cause]
-        evidence = [Evidence(x.symptom, kb.symptoms[x.symptom].title, x.present, x.observed, x.source, round(x.delta, 4)) for x in b.contributions]
+        evidence = [Evidence(x.symptom, kb.symptoms[x.symptom].title, x.present, x.observed, x.source, round(x.delta, 4),
+                             x.finding, x.threshold, x.operator) for x in b.contributions]
         remedies = [RemedyRef(r, kb.remedies[r].title, kb.remedies[r].cost, list(kb.remedies[r].steps)) for r in c.remedies]
         causes.append(CauseResult(c.id, round(b.score, 6), c.title, c.summary, c.group, c.category, c.prior, evidence, remedies))
     verdict = "problems" if any(c.score >= diag.threshold for c in causes) else "healthy"
@@ -113,11 +118,13 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
         {"symptom": a.id, "question": kb.symptoms[a.id].question, "value": round(a.value, 6)}
         for a in diag.next_steps(questions=True) if a.kind == "question"
     ][:5]
-    bv = diag.records.get("bias-variance")
-    bias_variance = None
-    if bv and bv.get("status") == "ok":
-        bias_variance = {"findings": bv["findings"], **bv.get("details", {})}
-    return Report(verdict, diag.threshold, causes, probes, observations, questions, bias_variance, dict(meta or {}, version=VERSION),
+    sections = {}  # a probe that declares a report section gives its findings and details there
+    for r in diag.records.values():
+        section = kb.probes[r.id].report_section if r.id in kb.probes else None
+        if section and r.ok:
+            sections[section] = {"findings": r.findings, **r.details}
+    return Report(verdict, diag.threshold, causes, probes, observations, questions, sections.get("bias_variance"),
+                  dict(meta or {}, version=VERSION), steps_total=sum(r.steps for r in diag.records.values()),
                   diagnosed=why is None, undiagnosed=why)
 
 
@@ -133,26 +140,26 @@ def undiagnosed(diag: Diagnosis, verdict: str = "healthy") -> str | None:
     if not diag.keys:
         return None  # questions or a watch record only: no probe of a target was asked for
     records = list(diag.records.values())
-    ok = [r for r in records if r.get("status") == "ok"]
-    bad = [r for r in records if r.get("status") == "failed"]
+    ok = [r for r in records if r.status == "ok"]
+    bad = [r for r in records if r.status == "failed"]
     runs = diag.records.get("runs")
     trains = {pid for pid, spec in diag.kb.probes.items() if getattr(spec, "runs_model", False)}
-    model_ok = [r for r in ok if r["id"] in trains]
-    model_bad = [r for r in bad if r["id"] in trains]
+    model_ok = [r for r in ok if r.id in trains]
+    model_bad = [r for r in bad if r.id in trains]
     if model_bad and len(model_bad) >= len(model_ok):  # the probes that train the model: most of them failed
-        ran = runs is not None and runs.get("status") == "ok" and not (runs.get("findings") or {}).get("crashed")
+        ran = runs is not None and runs.status == "ok" and not runs.findings.get("crashed")
         if ran or verdict == "healthy":
             return (f"{len(model_bad)} of {len(model_ok) + len(model_bad)} probes that run the model failed "
-                    f"(first: '{model_bad[0]['id']}': {_short(model_bad[0].get('message'))})")
+                    f"(first: '{model_bad[0].id}': {_short(model_bad[0].message)})")
     if verdict != "healthy":
         return None
-    if runs is not None and runs.get("status") == "failed":
-        return f"probe 'runs' could not run the model: {_short(runs.get('message'))}"
+    if runs is not None and runs.status == "failed":
+        return f"probe 'runs' could not run the model: {_short(runs.message)}"
     if not ok:
-        first = next((r for r in records if r.get("message")), None)
-        return "no probe measured anything" + (f" (probe '{first['id']}': {_short(first['message'])})" if first else "")
+        first = next((r for r in records if r.message), None)
+        return "no probe measured anything" + (f" (probe '{first.id}': {_short(first.message)})" if first else "")
     if bad and len(bad) >= len(ok):
-        return (f"{len(bad)} of {len(ok) + len(bad)} probes failed (first: '{bad[0]['id']}': {_short(bad[0].get('message'))})")
+        return (f"{len(bad)} of {len(ok) + len(bad)} probes failed (first: '{bad[0].id}': {_short(bad[0].message)})")
     return None
 
 
@@ -161,11 +168,10 @@ def _short(text) -> str:
     return (line[0] if line else "no reason given")[:200]
 
 
-def _probe_entry(r: dict) -> dict:
-    return {
-        "id": r["id"], "status": r["status"], "seconds": r.get("seconds", 0.0), "message": r.get("message", ""),
-        "findings": r.get("findings", {}), "details": r.get("details", {}), "notes": r.get("notes", []),
-    }
+def _probe_entry(r) -> dict:
+    out = r.to_json()
+    out.pop("confidence")
+    return out
 
 
 def strip_timings(data):

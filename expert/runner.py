@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from dldoctor.expert.target import TargetError
+from dldoctor.probes.result import ProbeResult
 
 _ROOT = str(Path(__file__).resolve().parent.parent)  # where dldoctor was imported from, when not installed
 # The worker's start: the working directory never on sys.path (``-c`` puts it first: a numpy.py where
@@ -52,10 +53,9 @@ def _env_limit() -> float | None:
     return value if 0 < value < float("inf") else None
 
 
-def failed(probe_id: str, message: str, seconds: float) -> dict:
+def failed(probe_id: str, message: str, seconds: float) -> ProbeResult:
     """A probe result for a probe that did not come back."""
-    return {"id": probe_id, "status": "failed", "seconds": round(seconds, 3), "message": message,
-            "findings": {}, "confidence": {}, "details": {}, "notes": []}
+    return ProbeResult.failed(probe_id, message, seconds)
 
 
 class WorkerRunner:
@@ -78,7 +78,7 @@ class WorkerRunner:
         self.starts = 0
         self._cancelled = False
         self.scratch = tempfile.mkdtemp(prefix="dldoctor-scratch-")  # where the user's code's writes land
-        self.load_writes: list[str] = []  # files the target tried to write while it loaded
+        self.writes: list[str] = []  # files the target's code tried to write (loading, probes): redirected
 
     # -- process management
     def _start(self) -> None:
@@ -205,7 +205,7 @@ class WorkerRunner:
             self._kill()
             raise TargetError(msg["error"])
         self.keys = set(msg["keys"])
-        self.load_writes = [w for w in msg.get("writes", []) if w not in self.load_writes] + self.load_writes
+        self._tried(msg.get("writes"))
         self.load_seconds = time.monotonic() - t0
         self.target_seconds = float(msg.get("seconds", 0.0))  # inside the worker: importing and calling the target
         return self.keys
@@ -240,18 +240,26 @@ class WorkerRunner:
             why = self._death(proc)
             self._kill()
             return self._lost(probe_id, why, t0)
-        return msg["result"]
+        self._tried(msg.get("writes"))
+        try:
+            return ProbeResult.from_json(msg["result"])
+        except ValueError as exc:
+            return failed(probe_id, f"the worker sent a malformed result: {exc}", time.monotonic() - t0)
 
-    def _lost(self, probe_id: str, why: str, t0: float) -> dict:
-        """A probe that did not come back.  For probe 'runs' that is itself the answer to its question
-        (does the model run?): the result stays failed but carries the crash as its findings."""
+    def _tried(self, writes) -> None:
+        if isinstance(writes, list):
+            self.writes += [w for w in writes if isinstance(w, str) and w not in self.writes]
+
+    def _lost(self, probe_id: str, why: str, t0: float) -> ProbeResult:
+        """A probe that did not come back.  A probe whose question that answers itself (does the model run?)
+        declares ``lost(why, patterns) -> Measurement`` in its module: the result stays failed but carries it."""
+        from dldoctor.probes import registry
+
         out = failed(probe_id, why, time.monotonic() - t0)
-        if probe_id == "runs":
-            from dldoctor.probes.runs import classify
-
-            out["findings"] = {"crashed": True, "failure_kind": classify(why, self.patterns), "failure_stage": None,
-                               "failure_module": None, "loss_finite": None}
-            out["notes"] = [f"one forward and backward pass on one batch did not come back: {why}"]
+        lost = getattr(registry.module(probe_id), "lost", None) if probe_id in registry.PROBE_MODULES else None
+        if lost is not None:
+            m = lost(why, self.patterns)
+            out = out.replace(findings=dict(m.findings), notes=tuple(m.notes))
         return out
 
     def ping(self) -> float:
@@ -292,6 +300,7 @@ class InProcessRunner:
         self.ctx = ProbeContext(seed=seed, patterns=[tuple(p) for p in patterns], memory_budget_mb=memory_budget_mb)
         self.keys = subject.keys()
         self.scratch = None  # made on the first probe: where the user's writes land (expert.write_guard)
+        self.writes: list[str] = []  # files the code tried to write during the probes
 
     def load(self, timeout_s: float = 0) -> set[str]:
         return self.keys
@@ -314,9 +323,9 @@ class InProcessRunner:
             result = failed(probe_id, f"timed out after {timeout_s:.1f} s", time.monotonic() - t0)
         if guard.attempted:
             tried = shown(guard.attempted)
-            result["writes"] = tried
-            result.setdefault("notes", []).append(f"the code tried to write {', '.join(tried[:5])} — kept in a scratch "
-                                                  "folder; your files were not touched")
+            self.writes += [w for w in tried if w not in self.writes]
+            result = result.replace(notes=(*result.notes, f"the code tried to write {', '.join(tried[:5])} — kept in a "
+                                                          "scratch folder; your files were not touched"))
         return result
 
     def close(self) -> None:

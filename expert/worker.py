@@ -8,7 +8,7 @@ stderr as stdout, so neither its prints nor an ``input()`` can corrupt the proto
     -> {"op": "load", "target": SPEC, "seed": 0, "patterns": [[kind, regex]], "memory_budget_mb": null}
     <- {"ok": true, "keys": [...], "seconds": 2.1}  |  {"ok": false, "error": "one line"}
     -> {"op": "probe", "id": "runs", "timeout_s": 20}
-    <- {"progress": 0.4, "message": "..."}*   then   {"result": {...probes.run.run_probe dict...}}
+    <- {"progress": 0.4, "message": "..."}*   then   {"result": {...ProbeResult.to_json()...}}
 
 Limits, set here because they must hold inside the user's code: the memory cap
 (``DLDOCTOR_MEMORY_LIMIT_MB``, see ``_limit_memory``), torch's thread count (``DLDOCTOR_THREADS``,
@@ -79,11 +79,10 @@ def _serve(requests, proto, guard=None) -> None:
                 os.chdir(cwd)
             tried = writes()
             if tried:
-                result["writes"] = tried
-                result.setdefault("notes", []).append(
-                    f"the code tried to write {', '.join(tried[:5])}{' …' if len(tried) > 5 else ''} — kept in a scratch "
-                    "folder; your files were not touched")
-            send({"result": result})
+                result = result.replace(notes=(*result.notes, f"the code tried to write {', '.join(tried[:5])}"
+                                               f"{' …' if len(tried) > 5 else ''} — kept in a scratch folder; your files "
+                                               "were not touched"))
+            send({"result": result.to_json(), "writes": tried})
         elif op == "ping":  # the round trip, measured by benchmarks/bench_isolation.py
             send({"pong": True})
 

@@ -193,9 +193,10 @@ def test_undiagnosed_when_no_probe_measured():
 
     kb = load_kb()
     diag = Diagnosis(kb, keys={"model", "train_data", "loss_fn"})
+    from dldoctor.probes.result import ProbeResult
+
     for pid in kb.probes:
-        diag.records[pid] = {"id": pid, "status": "failed", "message": "MemoryError: too big to snapshot",
-                             "findings": {}, "details": {}, "notes": []}
+        diag.records[pid] = ProbeResult.failed(pid, "MemoryError: too big to snapshot")
     report = build(diag)
     assert report.verdict == "problems" and not report.diagnosed and "too big to snapshot" in report.undiagnosed
     assert _strict(report.dumps())["diagnosed"] is False

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from dldoctor.tui.conversation import REPLIES, Conversation
+from dldoctor.probes.result import ProbeResult
 
 FORMAT = 1
 
@@ -80,8 +81,12 @@ def replay(conv: Conversation, data: dict) -> list[str]:
             else:
                 warnings.append(f"event {i}: unknown symptom '{ev['skip']}'")
         elif "probe" in ev:
-            result = ev["probe"]
-            why = _bad_result(result, kb)
+            try:
+                result = ProbeResult.from_json(ev["probe"])
+            except ValueError as exc:
+                warnings.append(f"event {i}: {exc}")
+                continue
+            why = "unknown probe" if result.id not in kb.probes else _bad_values(result)
             if why:
                 warnings.append(f"event {i}: {why}")
             else:
@@ -91,22 +96,10 @@ def replay(conv: Conversation, data: dict) -> list[str]:
     return warnings
 
 
-def _bad_result(result, kb) -> str | None:
-    """Why a saved probe result cannot be replayed (None when it can): the shape a probe returns."""
-    if not isinstance(result, dict) or not isinstance(result.get("id"), str) or result["id"] not in kb.probes:
-        return "unknown probe"
-    if result.get("status") not in ("ok", "skipped", "failed"):
-        return f"probe {result['id']}: status must be ok, skipped or failed"
-    for key, kind in (("findings", dict), ("confidence", dict), ("details", dict), ("notes", list), ("message", str)):
-        if key in result and not isinstance(result[key], kind):
-            return f"probe {result['id']}: '{key}' must be {'an object' if kind is dict else 'a list' if kind is list else 'text'}"
-    conf = result.get("confidence") or {}
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in conf.values()):
-        return f"probe {result['id']}: confidences must be numbers"
-    seconds = result.get("seconds", 0.0)
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        return f"probe {result['id']}: 'seconds' must be a number"
-    findings = result.get("findings") or {}
-    if not all(v is None or isinstance(v, (bool, int, float, str)) for v in findings.values()):
-        return f"probe {result['id']}: a finding must be a number, true/false, text or null"
+def _bad_values(result: ProbeResult) -> str | None:
+    """What ``from_json`` leaves to the probe: findings are plain values, confidences numbers."""
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in result.confidence.values()):
+        return f"probe {result.id}: confidences must be numbers"
+    if not all(v is None or isinstance(v, (bool, int, float, str)) for v in result.findings.values()):
+        return f"probe {result.id}: a finding must be a number, true/false, text or null"
     return None
