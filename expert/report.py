@@ -1,7 +1,14 @@
-"""The diagnosis as a report object: the contract's JSON, and what the renderers draw from."""
+"""The diagnosis as a report object: the contract's JSON, and what the renderers draw from.
+
+The JSON is strict: a non-finite number (a float16 model's NaN loss, a NaN in a watch record) is
+``null`` wherever it appears.  A diagnosis whose probes could not measure the model (the worker died,
+every probe failed, nothing ran) is never ``healthy``: ``diagnosed`` is false, ``undiagnosed`` says
+why, the verdict is ``problems`` and the CLI exits 2 with the verdict line "could not diagnose".
+"""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -56,6 +63,13 @@ class Report:
     bias_variance: dict | None = None
     meta: dict = field(default_factory=dict)
     steps_total: int = 0  # training steps the probes spent on the user's model, all together
+    diagnosed: bool = True  # False: the probes that matter failed; no verdict of healthy could be drawn
+    undiagnosed: str | None = None  # why not, in one line
+
+    @property
+    def verdict_line(self) -> str:
+        """The verdict as the renderers print it."""
+        return self.verdict if self.diagnosed else "could not diagnose"
 
     @property
     def top(self) -> CauseResult | None:
@@ -68,7 +82,18 @@ class Report:
         return asdict(self)
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=False, default=str)
+        return json.dumps(finite(self.to_json()), indent=2, sort_keys=False, default=str, allow_nan=False)
+
+
+def finite(data):
+    """``data`` with every non-finite float (NaN, Infinity) as None: strict JSON."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k if isinstance(k, (str, int, float, bool)) or k is None else str(k): finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite(v) for v in data]
+    return data
 
 
 def build(diag: Diagnosis, meta: dict | None = None) -> Report:
@@ -81,6 +106,9 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
         remedies = [RemedyRef(r, kb.remedies[r].title, kb.remedies[r].cost, list(kb.remedies[r].steps)) for r in c.remedies]
         causes.append(CauseResult(c.id, round(b.score, 6), c.title, c.summary, c.group, c.category, c.prior, evidence, remedies))
     verdict = "problems" if any(c.score >= diag.threshold for c in causes) else "healthy"
+    why = undiagnosed(diag, verdict)
+    if why:
+        verdict = "problems"  # never healthy on evidence that was not measured
     probes = [_probe_entry(r) for r in diag.records.values()]
     observations = [
         {"symptom": o.symptom, "present": o.present, "confidence": o.confidence, "observed": o.observed, "source": o.source}
@@ -96,7 +124,48 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
         if section and r.ok:
             sections[section] = {"findings": r.findings, **r.details}
     return Report(verdict, diag.threshold, causes, probes, observations, questions, sections.get("bias_variance"),
-                  dict(meta or {}, version=VERSION), steps_total=sum(r.steps for r in diag.records.values()))
+                  dict(meta or {}, version=VERSION), steps_total=sum(r.steps for r in diag.records.values()),
+                  diagnosed=why is None, undiagnosed=why)
+
+
+def undiagnosed(diag: Diagnosis, verdict: str = "healthy") -> str | None:
+    """Why the probes cannot back the verdict (None when they can, or when there is no target).
+
+    healthy needs: the model ran (probe ``runs`` ok), some probe measured, and the failed probes do not
+    outnumber the ones that measured — a model that crashes on its fifth call, a loader that is empty
+    the second time, a model too big to snapshot fail most probes, and silence from them is not
+    health.  problems needs the same when the model ran at first: causes ranked on the few probes
+    that did not fail (often the data ones) would hide the crash that failed the others.  When probe
+    ``runs`` itself could not run the model, its crash is the evidence (``code-crash``), not a gap."""
+    if not diag.keys:
+        return None  # questions or a watch record only: no probe of a target was asked for
+    records = list(diag.records.values())
+    ok = [r for r in records if r.status == "ok"]
+    bad = [r for r in records if r.status == "failed"]
+    runs = diag.records.get("runs")
+    trains = {pid for pid, spec in diag.kb.probes.items() if getattr(spec, "runs_model", False)}
+    model_ok = [r for r in ok if r.id in trains]
+    model_bad = [r for r in bad if r.id in trains]
+    if model_bad and len(model_bad) >= len(model_ok):  # the probes that train the model: most of them failed
+        ran = runs is not None and runs.status == "ok" and not runs.findings.get("crashed")
+        if ran or verdict == "healthy":
+            return (f"{len(model_bad)} of {len(model_ok) + len(model_bad)} probes that run the model failed "
+                    f"(first: '{model_bad[0].id}': {_short(model_bad[0].message)})")
+    if verdict != "healthy":
+        return None
+    if runs is not None and runs.status == "failed":
+        return f"probe 'runs' could not run the model: {_short(runs.message)}"
+    if not ok:
+        first = next((r for r in records if r.message), None)
+        return "no probe measured anything" + (f" (probe '{first.id}': {_short(first.message)})" if first else "")
+    if bad and len(bad) >= len(ok):
+        return (f"{len(bad)} of {len(ok) + len(bad)} probes failed (first: '{bad[0].id}': {_short(bad[0].message)})")
+    return None
+
+
+def _short(text) -> str:
+    line = str(text or "no reason given").strip().splitlines()
+    return (line[0] if line else "no reason given")[:200]
 
 
 def _probe_entry(r) -> dict:

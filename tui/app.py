@@ -196,15 +196,21 @@ def make_app(target: str | None = None, kb_dirs=(), session_file: str | None = N
              resume: str | None = None, threshold: float = REPORT_THRESHOLD, export_file: str = "dldoctor-report.md",
              probe_timeout_s: float = 60.0, seed: int = 0) -> DoctorApp:
     """The app for a target (or none: questions only).  ``kb``/``runner`` are for tests; ``resume`` reads a
-    saved session (its target is used when none is given).  Raises KBError, persist.SessionFileError."""
+    saved session.  Only ``target`` (the command line) is ever loaded: a session file is data, and the
+    target it names is shown, not imported.  Raises KBError, persist.SessionFileError."""
     if kb is None:
         from dldoctor.expert.knowledge import load_kb
 
         kb = load_kb(kb_dirs)
     saved = persist.read(resume) if resume else None
-    target = target or (saved or {}).get("target")
-    conv = Conversation(kb, target=target, threshold=threshold)
+    named = (saved or {}).get("target")
+    conv = Conversation(kb, target=target or named, threshold=threshold)
     notices = persist.replay(conv, saved) if saved else []
+    if named and not target:
+        notices.insert(0, f"The session names the target {named}; it was not loaded (a session file is data). "
+                          f"To measure it: dldoctor tui {named} --resume {resume}")
+    elif named and target and named != target:
+        notices.insert(0, f"The session was saved for {named}; this session measures {target}.")
     if runner is None and target:
         from dldoctor.expert.runner import WorkerRunner
 

@@ -8,7 +8,8 @@ from dldoctor.expert.report import Report
 
 def render(report: Report) -> str:
     failures = report.problems()
-    suite = ET.Element("testsuite", name="dldoctor", tests=str(len(report.causes)), failures=str(len(failures)), errors="0",
+    suite = ET.Element("testsuite", name="dldoctor", tests=str(len(report.causes)), failures=str(len(failures)),
+                       errors="0" if report.diagnosed else "1",
                        skipped="0", time=f"{sum(p.get('seconds', 0.0) for p in report.probes):.3f}")
     props = ET.SubElement(suite, "properties")
     for k in ("target", "seed", "version"):
@@ -25,5 +26,8 @@ def render(report: Report) -> str:
     for p in report.probes:
         if p["status"] == "failed":
             ET.SubElement(suite, "system-err").text = f"probe {p['id']} failed: {p.get('message', '')}"
+    if not report.diagnosed:
+        case = ET.SubElement(suite, "testcase", classname="dldoctor", name="diagnosis", time="0")
+        ET.SubElement(case, "error", message=f"could not diagnose: {report.undiagnosed}", type="undiagnosed")
     ET.indent(suite)
     return ET.tostring(suite, encoding="unicode", xml_declaration=False) + "\n"

@@ -7,7 +7,9 @@ from dldoctor.expert.report import Report
 
 def render(report: Report, shown: int = 8) -> str:
     icon = "🔴" if report.verdict == "problems" else "🟢"
-    out = [f"## {icon} dldoctor: {report.verdict}", ""]
+    out = [f"## {icon} dldoctor: {report.verdict_line}", ""]
+    if not report.diagnosed:
+        out += [f"The probes could not measure the model, so no verdict: {report.undiagnosed}", ""]
     if report.meta.get("target"):
         out += [f"Target: `{report.meta['target']}` · threshold {report.threshold:g}", ""]
     out += ["| # | cause | belief | |", "|---:|---|---|---:|"]

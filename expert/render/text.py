@@ -26,10 +26,16 @@ def renderable(report: Report, shown: int = SHOWN):
     parts = []
     head = Text()
     style = "bold red" if report.verdict == "problems" else "bold green"
-    head.append(f"dldoctor: {report.verdict}", style=style)
+    head.append(f"dldoctor: {report.verdict_line}", style=style)
     if report.meta.get("target"):
         head.append(f"  ·  {report.meta['target']}", style="dim")
     parts.append(head)
+    if not report.diagnosed:
+        parts.append(Text(f"The probes could not measure the model, so no verdict: {report.undiagnosed}", style="red"))
+    if report.meta.get("writes"):
+        tried = report.meta["writes"]
+        parts.append(Text(f"The target's code tried to write {', '.join(tried[:5])}{' …' if len(tried) > 5 else ''}: "
+                          "the writes went to a scratch folder, your files were not touched.", style="yellow"))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("#", justify="right")
     table.add_column("cause")
