@@ -30,7 +30,12 @@ def _holds(self, value):
     return value < self.below
 
 
-_METHODS = {"Judgement": {"holds": _holds}}
+def _applies(self, facts: dict[str, bool]) -> bool:
+    """False only when a known fact rules the question out (an unknown fact keeps it)."""
+    return all(facts.get(f) is not False for f in self.has) and all(facts.get(f) is not True for f in self.lacks)
+
+
+_METHODS = {"Judgement": {"holds": _holds}, "AppliesIf": {"holds": _applies}}
 _CLASSES: dict[type, type] = {}
 
 
@@ -43,7 +48,7 @@ def _entry_class(model: type[BaseModel]) -> type:
     return cls
 
 
-for _model in (S.Stage, S.Pattern, S.Judgement, S.Symptom, S.Evidence, S.ExtraEvidence, S.Reference, S.CaseSpec, S.Cases,
+for _model in (S.Stage, S.Pattern, S.Judgement, S.AppliesIf, S.Symptom, S.Evidence, S.ExtraEvidence, S.Reference, S.CaseSpec, S.Cases,
                S.Cause, S.Remedy, S.HealthyCase):
     _CLASSES[_model] = _entry_class(_model)
 

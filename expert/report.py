@@ -5,6 +5,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from dldoctor.expert import explain
 from dldoctor.expert.session import Diagnosis
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
@@ -19,6 +20,9 @@ class Evidence:
     observed: object
     probe: str
     delta: float
+    finding: str | None = None  # the probe finding judged (None for an answer)
+    threshold: object = None  # the value its judgement compares with
+    text: str = ""  # the line a reader sees: what was measured, its value, the judgement (the KB's wording)
 
 
 @dataclass
@@ -40,6 +44,7 @@ class CauseResult:
     prior: float
     evidence: list[Evidence]
     remedies: list[RemedyRef]
+    references: list[dict] = field(default_factory=list)  # {title, url}: the guide and papers the KB cites
 
 
 @dataclass
@@ -52,6 +57,9 @@ class Report:
     questions: list[dict] = field(default_factory=list)  # unanswered questions that could still change the ranking
     bias_variance: dict | None = None
     meta: dict = field(default_factory=dict)
+    steps_total: int = 0  # training steps spent by all probes together
+    crash: dict | None = None  # the model's own crash (probe runs): stage, module, message
+    stages: list[dict] = field(default_factory=list)  # the guide's stages in order: id, title
 
     @property
     def top(self) -> CauseResult | None:
@@ -67,16 +75,25 @@ class Report:
         return json.dumps(self.to_json(), indent=2, sort_keys=False, default=str)
 
 
+def _evidence(kb, diag: Diagnosis, x) -> Evidence:
+    sym = kb.symptoms[x.symptom]
+    record = diag.records.get(x.source) if x.source != "answer" else None
+    j = sym.probe if record is not None else None
+    return Evidence(x.symptom, sym.title, x.present, x.observed, x.source, round(x.delta, 4),
+                    j.finding if j else None, explain.threshold(j) if j else None, explain.line(sym, x.observed, record))
+
+
 def build(diag: Diagnosis, meta: dict | None = None) -> Report:
     kb = diag.kb
     causes = []
     for b in diag.beliefs():
         c = kb.causes[b.cause]
-        evidence = [Evidence(x.symptom, kb.symptoms[x.symptom].title, x.present, x.observed, x.source, round(x.delta, 4)) for x in b.contributions]
+        evidence = [_evidence(kb, diag, x) for x in b.contributions]
         remedies = [RemedyRef(r, kb.remedies[r].title, kb.remedies[r].cost, list(kb.remedies[r].steps)) for r in c.remedies]
-        causes.append(CauseResult(c.id, round(b.score, 6), c.title, c.summary, c.group, c.category, c.prior, evidence, remedies))
+        refs = [{"title": r.title, "url": r.url} for r in c.references]
+        causes.append(CauseResult(c.id, round(b.score, 6), c.title, c.summary, c.group, c.category, c.prior, evidence, remedies, refs))
     verdict = "problems" if any(c.score >= diag.threshold for c in causes) else "healthy"
-    probes = [_probe_entry(r) for r in diag.records.values()]
+    probes = [_probe_entry(r, kb) for r in diag.records.values()]
     observations = [
         {"symptom": o.symptom, "present": o.present, "confidence": o.confidence, "observed": o.observed, "source": o.source}
         for o in (diag.observations[k] for k in sorted(diag.observations))
@@ -89,12 +106,25 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
     bias_variance = None
     if bv and bv.get("status") == "ok":
         bias_variance = {"findings": bv["findings"], **bv.get("details", {})}
-    return Report(verdict, diag.threshold, causes, probes, observations, questions, bias_variance, dict(meta or {}, version=VERSION))
+    stages = [{"id": s.id, "title": s.title} for s in sorted(kb.stages.values(), key=lambda s: s.order)]
+    return Report(verdict, diag.threshold, causes, probes, observations, questions, bias_variance, dict(meta or {}, version=VERSION),
+                  steps_total=sum(p["steps"] for p in probes), crash=_crash(diag.records.get("runs")), stages=stages)
 
 
-def _probe_entry(r: dict) -> dict:
+def _crash(runs: dict | None) -> dict | None:
+    """The model's own error, when probe runs saw one (the message a remedy's "read the traceback" means)."""
+    if not runs or not (runs.get("findings") or {}).get("crashed"):
+        return None
+    f, d = runs["findings"], runs.get("details") or {}
+    return {"stage": f.get("failure_stage"), "module": f.get("failure_module"), "kind": f.get("failure_kind"),
+            "message": d.get("message") or runs.get("message", "")}
+
+
+def _probe_entry(r: dict, kb=None) -> dict:
+    spec = kb.probes.get(r["id"]) if kb is not None else None
     return {
         "id": r["id"], "status": r["status"], "seconds": r.get("seconds", 0.0), "message": r.get("message", ""),
+        "steps": int(r.get("steps") or 0), "stage": getattr(spec, "stage", None), "title": getattr(spec, "title", r["id"]),
         "findings": r.get("findings", {}), "details": r.get("details", {}), "notes": r.get("notes", []),
     }
 

@@ -2,7 +2,9 @@
 
 Returns plain data (it crosses a process boundary as JSON)::
 
-    {"id", "status": ok|skipped|failed, "seconds", "message", "findings", "confidence", "details", "notes"}
+    {"id", "status": ok|skipped|failed, "seconds", "steps", "message", "findings", "confidence", "details", "notes"}
+
+``steps``: the training steps the probe took (``training.step`` / ``default_step`` calls).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ def run_probe(probe_id: str, subject, ctx) -> dict:
     import numpy as np
     import torch
 
+    from dldoctor.probes import training
     from dldoctor.probes.snapshot import preserved
 
     spec = registry.catalog()[probe_id]
@@ -37,6 +40,7 @@ def run_probe(probe_id: str, subject, ctx) -> dict:
         out["message"] = why
         return out
     t0 = time.perf_counter()
+    steps0 = training.steps_taken()
     try:
         with preserved(subject):
             random.seed(ctx.seed)
@@ -54,6 +58,7 @@ def run_probe(probe_id: str, subject, ctx) -> dict:
     except BaseException as exc:  # a probe's failure is reported, never fatal
         out.update(status="failed", message=_one_line(exc))
     out["seconds"] = round(time.perf_counter() - t0, 3)
+    out["steps"] = training.steps_taken() - steps0
     return out
 
 
