@@ -35,7 +35,8 @@ def report():
 
 
 @pytest.mark.parametrize("fmt,suffix", [("text", "txt"), ("markdown", "md"), ("json", "json"), ("junit", "xml")])
-def test_golden(report, fmt, suffix):
+def test_golden(report, fmt, suffix, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")  # the text report follows the terminal's width
     got = render(report, fmt)
     if fmt == "json":
         got = json.dumps(strip_timings(json.loads(got)), indent=2) + "\n"

@@ -45,9 +45,9 @@ def shown_causes(report: Report, most: int = 6) -> tuple[list, int]:
 def probe_lines(report: Report) -> list[tuple[str, list[ProbeLine]]]:
     """The probes grouped by the guide's stages (in the guide's order), each with its mark."""
     found: dict[str, list[str]] = {}
-    for c in report.problems():
+    for c in report.causes:  # an abnormal reading: a present symptom that raised some cause
         for e in c.evidence:
-            if e.delta > 0 and e.present:
+            if e.delta > 0 and e.present and e.title not in found.get(e.probe, []):
                 found.setdefault(e.probe, []).append(e.title)
     by_stage: dict[str, list[ProbeLine]] = {}
     for p in report.probes:

@@ -17,6 +17,7 @@ from dldoctor.expert.render import checklist
 from dldoctor.expert.report import Report
 
 SHOWN = 6
+SCALE = 0.25  # the bias-variance bars' full length, or the largest term when larger (errors as fractions)
 MAX_WIDTH = 160  # past this, lines get too long to read
 STATE_STYLE = {"passed": "green", "problem": "bold red", "not measured": "dim", "failed": "yellow"}
 
@@ -59,7 +60,7 @@ def causes_table(report: Report, causes, folded: int, width: int) -> Table:
         color = "red" if c.score >= report.threshold else ("yellow" if c.score >= report.threshold / 2 else "dim")
         table.add_row(f"{i}.", Text.from_markup(f"{_esc(c.title)} [dim]({c.id})[/]"), Text(bar(c.score, bar_w), style=color), f"{c.score:.2f}")
     if folded:
-        table.add_row("", Text(f"{folded} more below (near their prior; --format json lists every cause)", style="dim"), "", "")
+        table.add_row("", Text(f"{folded} more below (near their prior)", style="dim"), "", "")
     return table
 
 
@@ -83,7 +84,7 @@ def bias_variance_table(bv: dict) -> Table:
     t.add_column("value", justify="right", no_wrap=True)
     t.add_column("", overflow="fold")
     computed = [x for x in bv["terms"] if isinstance(x.get("value"), (int, float))]
-    top = max([x["value"] for x in computed if x["value"] > 0] + [1e-9])
+    top = max([x["value"] for x in computed if x["value"] > 0] + [SCALE])  # a tiny term draws a short bar
     for term in bv["terms"]:
         v = term.get("value")
         if isinstance(v, (int, float)):
