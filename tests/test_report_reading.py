@@ -153,3 +153,20 @@ def test_the_crash_message_is_in_every_format(kb):
         assert "mat1 and mat2 shapes cannot be multiplied (64x784 and 78x10)" in out, fmt
         assert checklist.summary_line(report) in out, fmt
     assert "https://" in render_as(report, "markdown")  # the references the causes cite
+
+
+def test_progress_is_a_line_per_probe_on_stderr_when_not_a_terminal(capsys, monkeypatch):
+    import argparse
+
+    from dldoctor.expert.commands.diagnose import _progress
+
+    monkeypatch.setattr("sys.stderr.isatty", lambda: False, raising=False)
+    with _progress(argparse.Namespace(progress=None, format="json")) as on_event:
+        on_event("start", {"probe": "runs", "elapsed": 0, "budget": 120})
+        on_event("done", {"probe": "runs", "status": "ok", "seconds": 0.2, "steps": 0})
+        on_event("done", {"probe": "lr-range", "status": "ok", "seconds": 1.5, "steps": 66})
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["dldoctor: [1] runs: ok (0.2 s)", "dldoctor: [2] lr-range: ok (1.5 s, 66 steps)"]
+    with _progress(argparse.Namespace(progress="none", format="text")) as on_event:
+        assert on_event is None
+    assert capsys.readouterr().err == ""

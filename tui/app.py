@@ -132,7 +132,7 @@ class DoctorApp(ProbeActions, App):
 
     def _show_cause(self, cid: str | None) -> None:
         b = next((b for b in self.conv.beliefs() if b.cause == cid), None)
-        self.query_one(CauseDetail).show(b, self.conv.kb, self.conv.threshold)
+        self.query_one(CauseDetail).show(b, self.conv.kb, self.conv.threshold, self.conv.diag.records)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if isinstance(event.option_list, CauseList):
