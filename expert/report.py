@@ -20,8 +20,9 @@ class Evidence:
     observed: object
     probe: str
     delta: float
-    finding: str | None = None  # the probe finding judged (None for an answer)
-    threshold: object = None  # the value its judgement compares with
+    finding: str | None = None  # the probe's finding this judgement read (None for answers)
+    threshold: object = None  # the value it was compared with
+    operator: str | None = None  # ">", "<", ">=", "<=", "=", "in", "is"
     text: str = ""  # the line a reader sees: what was measured, its value, the judgement (the KB's wording)
 
 
@@ -57,8 +58,8 @@ class Report:
     questions: list[dict] = field(default_factory=list)  # unanswered questions that could still change the ranking
     bias_variance: dict | None = None
     meta: dict = field(default_factory=dict)
-    steps_total: int = 0  # training steps spent by all probes together
-    crash: dict | None = None  # the model's own crash (probe runs): stage, module, message
+    steps_total: int = 0  # training steps the probes spent on the user's model, all together
+    crash: dict | None = None  # the model's own crash (the probe that runs it): stage, module, kind, message
     stages: list[dict] = field(default_factory=list)  # the guide's stages in order: id, title
 
     @property
@@ -78,9 +79,8 @@ class Report:
 def _evidence(kb, diag: Diagnosis, x) -> Evidence:
     sym = kb.symptoms[x.symptom]
     record = diag.records.get(x.source) if x.source != "answer" else None
-    j = sym.probe if record is not None else None
-    return Evidence(x.symptom, sym.title, x.present, x.observed, x.source, round(x.delta, 4),
-                    j.finding if j else None, explain.threshold(j) if j else None, explain.line(sym, x.observed, record))
+    text = explain.line(sym, x.observed, record, x.finding, x.threshold, x.operator)
+    return Evidence(x.symptom, sym.title, x.present, x.observed, x.source, round(x.delta, 4), x.finding, x.threshold, x.operator, text)
 
 
 def build(diag: Diagnosis, meta: dict | None = None) -> Report:
@@ -102,31 +102,33 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
         {"symptom": a.id, "question": kb.symptoms[a.id].question, "value": round(a.value, 6)}
         for a in diag.next_steps(questions=True) if a.kind == "question"
     ][:5]
-    bv = diag.records.get("bias-variance")
-    bias_variance = None
-    if bv and bv.get("status") == "ok":
-        bias_variance = {"findings": bv["findings"], **bv.get("details", {})}
+    sections = {}  # a probe that declares a report section gives its findings and details there
+    for r in diag.records.values():
+        section = kb.probes[r.id].report_section if r.id in kb.probes else None
+        if section and r.ok:
+            sections[section] = {"findings": r.findings, **r.details}
     stages = [{"id": s.id, "title": s.title} for s in sorted(kb.stages.values(), key=lambda s: s.order)]
-    return Report(verdict, diag.threshold, causes, probes, observations, questions, bias_variance, dict(meta or {}, version=VERSION),
-                  steps_total=sum(p["steps"] for p in probes), crash=_crash(diag.records.get("runs")), stages=stages)
+    return Report(verdict, diag.threshold, causes, probes, observations, questions, sections.get("bias_variance"),
+                  dict(meta or {}, version=VERSION), steps_total=sum(r.steps for r in diag.records.values()),
+                  crash=_crash(diag.records.values()), stages=stages)
 
 
-def _crash(runs: dict | None) -> dict | None:
-    """The model's own error, when probe runs saw one (the message a remedy's "read the traceback" means)."""
-    if not runs or not (runs.get("findings") or {}).get("crashed"):
-        return None
-    f, d = runs["findings"], runs.get("details") or {}
-    return {"stage": f.get("failure_stage"), "module": f.get("failure_module"), "kind": f.get("failure_kind"),
-            "message": d.get("message") or runs.get("message", "")}
+def _crash(records) -> dict | None:
+    """The model's own error, when the probe that runs it saw one (what a remedy's "read the traceback" means)."""
+    for r in records:
+        if (r.findings or {}).get("crashed") is True:
+            f, d = r.findings, r.details or {}
+            return {"stage": f.get("failure_stage"), "module": f.get("failure_module"), "kind": f.get("failure_kind"),
+                    "message": d.get("message") or r.message}
+    return None
 
 
-def _probe_entry(r: dict, kb=None) -> dict:
-    spec = kb.probes.get(r["id"]) if kb is not None else None
-    return {
-        "id": r["id"], "status": r["status"], "seconds": r.get("seconds", 0.0), "message": r.get("message", ""),
-        "steps": int(r.get("steps") or 0), "stage": getattr(spec, "stage", None), "title": getattr(spec, "title", r["id"]),
-        "findings": r.get("findings", {}), "details": r.get("details", {}), "notes": r.get("notes", []),
-    }
+def _probe_entry(r, kb=None) -> dict:
+    out = r.to_json()
+    out.pop("confidence")
+    spec = kb.probes.get(r.id) if kb is not None else None
+    out.update(stage=getattr(spec, "stage", None), title=getattr(spec, "title", r.id))
+    return out
 
 
 def strip_timings(data):
