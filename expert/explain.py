@@ -7,6 +7,7 @@ result.  A template may use:
   value_pct, threshold_pct      both times 100 (a fraction read as points or percent)
   value_pow10, threshold_pow10  10 ** both (a log10 ratio read as a factor)
   counts                        the judgement as text: "> 0.1", "< -2", "is true"
+  (value, threshold and finding are the judgement's headline comparison: expert.predicate.headline)
   any finding of the same probe, and any scalar (or short list) in its details, by name
 
 ``None`` prints as "n/a"; a template that cannot be filled (a custom KB's typo) falls back to the
@@ -18,28 +19,25 @@ import math
 import string
 
 
-def threshold(judgement):
-    """The value a judgement compares the finding with (above/below/is/equals/in)."""
-    for key in ("above", "below", "is_", "equals", "in_"):
-        v = getattr(judgement, key, None)
-        if v is not None:
-            return list(v) if isinstance(v, tuple) else v
-    return None
-
-
-def counts(judgement) -> str:
+def counts(operator, threshold) -> str:
     """The judgement as a short comparison: '> 0.1', '< -2', 'is true', '= x', 'in [a, b]'."""
-    if getattr(judgement, "above", None) is not None:
-        return f"> {judgement.above:g}"
-    if getattr(judgement, "below", None) is not None:
-        return f"< {judgement.below:g}"
-    if getattr(judgement, "is_", None) is not None:
-        return f"is {str(judgement.is_).lower()}"
-    if getattr(judgement, "equals", None) is not None:
-        return f"= {judgement.equals}"
-    if getattr(judgement, "in_", None) is not None:
-        return "in [" + ", ".join(str(v) for v in judgement.in_) + "]"
-    return "?"
+    if operator is None:
+        return "?"
+    if isinstance(threshold, bool):
+        return f"{operator} {str(threshold).lower()}"
+    if isinstance(threshold, (list, tuple)):
+        return f"{operator} [" + ", ".join(str(v) for v in threshold) + "]"
+    if isinstance(threshold, (int, float)):
+        return f"{operator} {threshold:g}"
+    return f"{operator} {threshold}"
+
+
+def _part(record, name: str) -> dict:
+    """A probe result's findings or details (a ProbeResult, or its JSON)."""
+    if record is None:
+        return {}
+    value = record.get(name) if isinstance(record, dict) else getattr(record, name, None)
+    return value or {}
 
 
 class _Formatter(string.Formatter):
@@ -59,18 +57,16 @@ class _Formatter(string.Formatter):
 _FMT = _Formatter()
 
 
-def fields(judgement, observed, record: dict | None) -> dict:
+def fields(observed, record, finding=None, threshold=None, operator=None) -> dict:
     """Everything a template may name."""
     out: dict = {}
-    record = record or {}
-    for k, v in (record.get("details") or {}).items():
+    for k, v in _part(record, "details").items():
         if _scalar(v) or (isinstance(v, list) and len(v) <= 8 and all(_scalar(x) for x in v)):
             out[k] = v
-    out.update(record.get("findings") or {})
-    t = threshold(judgement)
-    out.update(value=observed, threshold=t, finding=judgement.finding, counts=counts(judgement),
-               value_pct=_scaled(observed, 100), threshold_pct=_scaled(t, 100),
-               value_pow10=_pow10(observed), threshold_pow10=_pow10(t))
+    out.update(_part(record, "findings"))
+    out.update(value=observed, threshold=threshold, finding=finding, counts=counts(operator, threshold),
+               value_pct=_scaled(observed, 100), threshold_pct=_scaled(threshold, 100),
+               value_pow10=_pow10(observed), threshold_pow10=_pow10(threshold))
     return out
 
 
@@ -95,18 +91,17 @@ def fill(template: str, values: dict) -> str:
     return _FMT.format(template, **values)
 
 
-def generic(judgement, observed) -> str:
-    return f"{judgement.finding} = {_FMT.format_field(observed, '.3g')} ({counts(judgement)} counts)"
+def generic(observed, finding, threshold, operator) -> str:
+    return f"{finding} = {_FMT.format_field(observed, '.3g')} ({counts(operator, threshold)} counts)"
 
 
-def line(symptom, observed, record: dict | None) -> str:
-    """The measured line for one symptom (its template, else the generic wording)."""
-    j = symptom.probe
-    if j is None or record is None:
+def line(symptom, observed, record, finding=None, threshold=None, operator=None) -> str:
+    """The measured line for one symptom (its template, else the generic wording); an answer says so."""
+    if symptom.probe is None or record is None:
         return f"answered {observed}"
     if symptom.explain:
         try:
-            return fill(symptom.explain, fields(j, observed, record))
+            return fill(symptom.explain, fields(observed, record, finding, threshold, operator))
         except (KeyError, IndexError, ValueError, AttributeError):
             pass
-    return generic(j, observed)
+    return generic(observed, finding, threshold, operator)

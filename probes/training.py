@@ -13,11 +13,6 @@ import math
 import torch
 
 DEFAULT_LR = 3e-4
-_STEPS = [0]  # training steps taken in this process (run_probe reports each probe's share as its "steps")
-
-
-def steps_taken() -> int:
-    return _STEPS[0]
 
 
 def batches(loader, n: int | None = None):
@@ -122,11 +117,6 @@ def configured_lr(subject) -> float:
 
 
 def default_step(model, batch, optimizer, loss_fn, subject=None):
-    _STEPS[0] += 1
-    return _default_step(model, batch, optimizer, loss_fn, subject)
-
-
-def _default_step(model, batch, optimizer, loss_fn, subject=None):
     inputs, targets = batch
     optimizer.zero_grad()
     out = forward(subject, inputs, model) if subject is not None else model(inputs)
@@ -139,13 +129,12 @@ def _default_step(model, batch, optimizer, loss_fn, subject=None):
 def step(subject, batch, optimizer, model=None) -> float:
     """One training step with the user's train_step (or the default); returns the loss as a float."""
     model = model if model is not None else subject.model
-    _STEPS[0] += 1
     if subject.train_step is not None:
         value = subject.train_step(model, batch, optimizer, subject.loss_fn)
         if value is None:
             raise TypeError("train_step returned None; it must return the loss")
     else:
-        value = _default_step(model, batch, optimizer, subject.loss_fn, subject)
+        value = default_step(model, batch, optimizer, subject.loss_fn, subject)
     return as_float(value)
 
 

@@ -18,6 +18,11 @@ from dldoctor.expert.render import checklist
 from dldoctor.expert.render.text import render
 from dldoctor.expert.report import build
 from dldoctor.expert.session import Diagnosis
+from dldoctor.probes.result import ProbeResult
+
+def R(data: dict) -> ProbeResult:
+    return ProbeResult.from_json(data)
+
 
 RECORDED = json.loads((Path(__file__).parent / "fixtures" / "probe_results.json").read_text())
 STANDARD = {"value", "threshold", "finding", "counts", "value_pct", "threshold_pct", "value_pow10", "threshold_pow10"}
@@ -34,47 +39,46 @@ def probe_symptoms(kb):
 
 def recorded(kb, pid):
     if pid in RECORDED:
-        return RECORDED[pid]
+        return {k: v for k, v in RECORDED[pid].items() if k != "recorded_from"}
     return {"id": pid, "status": "ok", "findings": {f.name: None for f in kb.probes[pid].findings}, "details": {}}
 
 
 def test_every_probe_symptom_has_a_template_that_fills_from_a_recorded_result(kb):
     missing = [s.id for s in probe_symptoms(kb) if not s.explain]
     assert not missing, f"no explain template: {missing}"
+    from dldoctor.expert.predicate import headline
+
     for s in probe_symptoms(kb):
         rec = recorded(kb, s.probe.probe)
         names = {f.name for f in kb.probes[s.probe.probe].findings} | STANDARD | set(rec["details"])
         used = {field for _, field, _, _ in string.Formatter().parse(s.explain) if field}
         assert used <= names, f"{s.id}: {sorted(used - names)} is neither a finding of {s.probe.probe} nor in its details"
-        value = rec["findings"].get(s.probe.finding)
-        text = explain.fill(s.explain, explain.fields(s.probe, value, rec))  # raises KeyError when it names what is not there
+        finding, value, threshold, op = headline(s.probe, rec["findings"])
+        text = explain.fill(s.explain, explain.fields(value, rec, finding, threshold, op))  # KeyError when it names what is not there
         assert text and "{" not in text
-        text = explain.fill(s.explain, explain.fields(s.probe, None, {"findings": {}, "details": rec["details"]}) | {
-            f.name: None for f in kb.probes[s.probe.probe].findings})
-        assert "n/a" in text or text  # every finding unknown: still a line
+        blank = {"findings": {f.name: None for f in kb.probes[s.probe.probe].findings}, "details": rec["details"]}
+        assert explain.fill(s.explain, explain.fields(None, blank, finding, threshold, op))  # every finding unknown: still a line
 
 
 def test_a_template_that_names_what_is_not_there_falls_back_to_the_generic_line(kb):
     from dataclasses import replace
 
     sym = replace(kb.symptoms["lr-far-above-best"], explain="lr {no_such_thing} too high")
-    assert explain.line(sym, 1.5, {"findings": {}, "details": {}}) == "log10_lr_ratio = 1.5 (> 1 counts)"
+    assert explain.line(sym, 1.5, {"findings": {}, "details": {}}, "log10_lr_ratio", 1.0, ">") == "log10_lr_ratio = 1.5 (> 1 counts)"
 
 
 def lr_report(kb, columns=None):
     diag = Diagnosis(kb, keys={"model", "train_data", "loss_fn"})
-    diag.add_probe_result({"id": "runs", "status": "ok", "seconds": 0.1, "steps": 0, "findings": {"crashed": False, "failure_kind": "none",
-                           "failure_stage": "none", "failure_module": None, "loss_finite": True}, "details": {}, "notes": []})
-    diag.add_probe_result({"id": "lr-range", "status": "ok", "seconds": 2.0, "steps": 66, "notes": [], "details": {},
+    diag.add_probe_result(R({"id": "runs", "status": "ok", "seconds": 0.1, "steps": 0, "findings": {"crashed": False, "failure_kind": "none",
+                           "failure_stage": "none", "failure_module": None, "loss_finite": True}, "details": {}, "notes": []}))
+    diag.add_probe_result(R({"id": "lr-range", "status": "ok", "seconds": 2.0, "steps": 66, "notes": [], "details": {},
                            "findings": {"configured_lr": 0.3, "best_lr": 0.0044, "log10_lr_ratio": 1.83, "diverge_lr": 0.2,
-                                        "configured_diverges": True}})
-    diag.add_probe_result({"id": "overfit-one-batch", "status": "ok", "seconds": 1.0, "steps": 300, "notes": [], "details": {},
+                                        "configured_diverges": True}}))
+    diag.add_probe_result(R({"id": "overfit-one-batch", "status": "ok", "seconds": 1.0, "steps": 300, "notes": [], "details": {},
                            "findings": {"curve": "explodes", "final_ratio": 12.0, "best_ratio": 0.8, "oscillation": 0.5,
-                                        "nonfinite_step": None, "steps": 300}})
-    diag.records["memory"] = {"id": "memory", "status": "failed", "seconds": 0.1, "message": "RuntimeError: boom", "findings": {},
-                              "details": {}, "notes": []}
-    diag.records["history"] = {"id": "history", "status": "skipped", "seconds": 0, "message": "the subject has no history",
-                               "findings": {}, "details": {}, "notes": []}
+                                        "nonfinite_step": None, "steps": 300}}))
+    diag.records["memory"] = ProbeResult.failed("memory", "RuntimeError: boom", 0.1)
+    diag.records["history"] = ProbeResult.skipped("history", "the subject has no history")
     return build(diag, {"target": "t.py"})
 
 
@@ -142,10 +146,10 @@ def test_the_crash_message_is_in_every_format(kb):
     from dldoctor.expert.commands.diagnose import render as render_as
 
     diag = Diagnosis(kb, keys={"model", "train_data", "loss_fn"})
-    diag.add_probe_result({"id": "runs", "status": "ok", "seconds": 0.1, "notes": [],
+    diag.add_probe_result(R({"id": "runs", "status": "ok", "seconds": 0.1, "notes": [],
                            "findings": {"crashed": True, "failure_kind": "shape-mismatch", "failure_stage": "forward",
                                         "failure_module": "fc1", "loss_finite": None},
-                           "details": {"message": "RuntimeError: mat1 and mat2 shapes cannot be multiplied (64x784 and 78x10)"}})
+                           "details": {"message": "RuntimeError: mat1 and mat2 shapes cannot be multiplied (64x784 and 78x10)"}}))
     report = build(diag, {"target": "t.py"})
     assert report.crash["module"] == "fc1"
     for fmt in ("text", "markdown", "junit"):

@@ -41,7 +41,7 @@ def evidence(b: Belief, kb: KnowledgeBase, records: dict | None = None):
         how = "answered" if c.source == "answer" else f"measured by {c.source}" if c.source else "given"
         right = Text(title)
         record = (records or {}).get(c.source) if c.source != "answer" else None
-        said = explain.line(kb.symptoms[c.symptom], c.observed, record) if record is not None and c.symptom in kb.symptoms \
+        said = explain.line(kb.symptoms[c.symptom], c.observed, record, c.finding, c.threshold, c.operator) if record is not None and c.symptom in kb.symptoms \
             else f"observed {fmt(c.observed)}"
         right.append(f"\n{'present' if c.present else 'absent'} · {said} · {how}", style="dim")
         rows.append((Text(f"{c.delta:+.1f}", style="bold red" if c.delta > 0 else "bold green"), right))

@@ -73,12 +73,12 @@ class Conversation:
         for pid, spec in self.kb.probes.items():
             if pid in self.kb.symptoms_by_probe:
                 probes.setdefault(spec.stage, []).append(pid)
-        ran = {p for p, r in self.diag.records.items() if r.get("status") in ("ok", "failed")}
+        ran = {p for p, r in self.diag.records.items() if r.status in ("ok", "failed")}
         answered = {self.kb.symptoms[s].stage for s in self.diag.answers if s in self.kb.symptoms}
 
         def done(sid: str) -> bool:
             mine = probes.get(sid)
-            return all(p in ran or self.diag.records.get(p, {}).get("status") == "skipped" for p in mine) and any(
+            return all(p in ran or (p in self.diag.records and self.diag.records[p].status == "skipped") for p in mine) and any(
                 p in ran for p in mine) if mine else sid in answered
 
         return {sid: "open" if sid in open_ else "done" if done(sid) else "idle" for sid, _ in self.stages()}

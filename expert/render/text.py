@@ -110,7 +110,7 @@ def probes_table(report: Report) -> Table:
     for stage, lines in checklist.probe_lines(report):
         t.add_row("", Text(stage, style="bold"), "")
         for p in lines:
-            steps = f" ({p.steps} steps)" if p.steps else ""
+            steps = f" ({p.steps} step{'s' if p.steps != 1 else ''})" if p.steps else ""
             t.add_row(Text(p.mark, style=STATE_STYLE[p.state]), p.id, Text(p.says + steps, style=STATE_STYLE[p.state]))
     return t
 
