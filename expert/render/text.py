@@ -33,8 +33,8 @@ def fmt(v) -> str:
     return "—" if v is None else str(v)
 
 
-def _grid(*ratios) -> Table:
-    t = Table.grid(padding=(0, 1))
+def _grid(*ratios, expand: bool = False) -> Table:
+    t = Table.grid(padding=(0, 1), expand=expand)
     for r in ratios:
         if r == "right":
             t.add_column(justify="right", no_wrap=True)
@@ -65,7 +65,7 @@ def causes_table(report: Report, causes, folded: int, width: int) -> Table:
 
 
 def cause_panel(c) -> Panel:
-    body = _grid("fixed", "text", "right")
+    body = _grid("fixed", "text", "right", expand=True)
     body.add_row("", Text(c.summary, style="italic"), "")
     body.add_row("", Text("Evidence:", style="bold"), "")
     for e in checklist.evidence_lines(c)[:5]:
