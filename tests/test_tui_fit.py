@@ -9,6 +9,7 @@ import asyncio
 import pytest
 from tui_support import FakeRunner, small_kb
 
+from dldoctor.probes.result import ProbeResult
 from dldoctor.tui.app import make_app
 from dldoctor.tui.conversation import Conversation
 from dldoctor.tui.quit_screen import QuitScreen
@@ -95,7 +96,7 @@ def test_a_question_a_pending_probe_answers_waits_for_it(kb):
     asked = lambda steps: {a.id for a in steps if a.kind == "question"}  # noqa: E731
     assert "grads-accumulate" not in asked(conv.steps(loading=True))  # the target is loading: every probe pending
     conv.diag.keys = {"model", "train_data", "loss_fn", "train_step"}
-    conv.add_result({"id": "runs", "status": "ok", "seconds": 0, "findings": {"crashed": False}, "details": {}, "notes": []})
+    conv.add_result(ProbeResult("runs", "ok", findings={"crashed": False}))
     assert "grads-accumulate" not in asked(conv.steps(running="train-step-audit"))  # running: its answer is coming
     assert "grads-accumulate" not in asked(conv.steps())  # it may still run
     conv.diag.keys = {"model", "train_data", "loss_fn"}  # no train_step: the probe cannot run ...
@@ -106,7 +107,7 @@ def test_a_question_about_a_component_the_model_lacks_is_never_asked(builtin_kb)
     conv = Conversation(builtin_kb, target="t.py")
     conv.diag.keys = {"model", "train_data", "loss_fn"}
     conv.diag.facts = {"batch_norm": False, "dropout": False, "gpu": False}
-    conv.diag.records["runs"] = {"id": "runs", "status": "ok", "findings": {"crashed": True}}  # nothing else can run
+    conv.diag.records["runs"] = ProbeResult("runs", "ok", findings={"crashed": True})  # nothing else can run
     asked = {a.id for a in conv.steps() if a.kind == "question"}
     for sid in ("batchnorm-tiny-batches", "grads-accumulate", "optimizer-step-missing", "tensors-created-without-device"):
         assert sid not in asked, sid
