@@ -68,7 +68,7 @@ def run(subject) -> dict:
 
 def test_two_hidden_units_is_high_avoidable_bias(digits):
     # two ReLU units carry at most a 2-d code of the image: far from separating 10 classes
-    f = run(digits_subject(digits, mlp(64, 2), n_train=600, target_error=0.02))["findings"]
+    f = run(digits_subject(digits, mlp(64, 2), n_train=600, target_error=0.02)).findings
     assert f["source"] == "measured" and f["avoidable_bias"] > 0.1
     assert f["avoidable_bias"] > 3 * abs(f["variance"])
 
@@ -145,7 +145,7 @@ def test_history_with_test_far_above_validation_is_validation_overfitting(digits
 
 def test_without_target_error_there_is_no_avoidable_bias(digits):
     history = {"train_error": [0.3, 0.1], "val_error": [0.35, 0.15]}
-    f = run(digits_subject(digits, mlp(64, 32), history=history))["findings"]
+    f = run(digits_subject(digits, mlp(64, 32), history=history)).findings
     assert f["target_error"] is None and f["avoidable_bias"] is None and f["variance"] == pytest.approx(0.05)
 
 
