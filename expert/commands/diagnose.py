@@ -135,7 +135,8 @@ class _progress:
     def line(self, kind: str, data: dict) -> None:
         if kind == "done":
             self.count += 1
-            steps = f", {data['steps']} steps" if data.get("steps") else ""
+            n = data.get("steps") or 0
+            steps = f", {n} step{'s' if n != 1 else ''}" if n else ""
             print(f"dldoctor: [{self.count}] {data['probe']}: {data['status']} ({data['seconds']:.1f} s{steps})",
                   file=sys.stderr, flush=True)
 
