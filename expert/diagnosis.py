@@ -129,6 +129,7 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
             diag.add_probe_result(record_result(record))
         if runner is not None:
             diag.keys = set(runner.load())
+            diag.facts = dict(getattr(runner, "facts", {}) or {})
             run_headless(diag, runner, budget_s=budget, probe_timeout_s=probe_timeout, on_event=on_event)
     except KeyboardInterrupt:
         interrupted = True  # Ctrl-C: the worker is stopped, the user's objects were restored; report what was found

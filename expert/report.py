@@ -12,6 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from dldoctor.expert import explain
 from dldoctor.expert.session import Diagnosis
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
@@ -29,6 +30,7 @@ class Evidence:
     finding: str | None = None  # the probe's finding this judgement read (None for answers)
     threshold: object = None  # the value it was compared with
     operator: str | None = None  # ">", "<", ">=", "<=", "=", "in", "is"
+    text: str = ""  # the line a reader sees: what was measured, its value, the judgement (the KB's wording)
 
 
 @dataclass
@@ -50,6 +52,7 @@ class CauseResult:
     prior: float
     evidence: list[Evidence]
     remedies: list[RemedyRef]
+    references: list[dict] = field(default_factory=list)  # {title, url}: the guide and papers the KB cites
 
 
 @dataclass
@@ -70,6 +73,8 @@ class Report:
     def verdict_line(self) -> str:
         """The verdict as the renderers print it."""
         return self.verdict if self.diagnosed else "could not diagnose"
+    crash: dict | None = None  # the model's own crash (the probe that runs it): stage, module, kind, message
+    stages: list[dict] = field(default_factory=list)  # the guide's stages in order: id, title
 
     @property
     def top(self) -> CauseResult | None:
@@ -96,20 +101,27 @@ def finite(data):
     return data
 
 
+def _evidence(kb, diag: Diagnosis, x) -> Evidence:
+    sym = kb.symptoms[x.symptom]
+    record = diag.records.get(x.source) if x.source != "answer" else None
+    text = explain.line(sym, x.observed, record, x.finding, x.threshold, x.operator)
+    return Evidence(x.symptom, sym.title, x.present, x.observed, x.source, round(x.delta, 4), x.finding, x.threshold, x.operator, text)
+
+
 def build(diag: Diagnosis, meta: dict | None = None) -> Report:
     kb = diag.kb
     causes = []
     for b in diag.beliefs():
         c = kb.causes[b.cause]
-        evidence = [Evidence(x.symptom, kb.symptoms[x.symptom].title, x.present, x.observed, x.source, round(x.delta, 4),
-                             x.finding, x.threshold, x.operator) for x in b.contributions]
+        evidence = [_evidence(kb, diag, x) for x in b.contributions]
         remedies = [RemedyRef(r, kb.remedies[r].title, kb.remedies[r].cost, list(kb.remedies[r].steps)) for r in c.remedies]
-        causes.append(CauseResult(c.id, round(b.score, 6), c.title, c.summary, c.group, c.category, c.prior, evidence, remedies))
+        refs = [{"title": r.title, "url": r.url} for r in c.references]
+        causes.append(CauseResult(c.id, round(b.score, 6), c.title, c.summary, c.group, c.category, c.prior, evidence, remedies, refs))
     verdict = "problems" if any(c.score >= diag.threshold for c in causes) else "healthy"
     why = undiagnosed(diag, verdict)
     if why:
         verdict = "problems"  # never healthy on evidence that was not measured
-    probes = [_probe_entry(r) for r in diag.records.values()]
+    probes = [_probe_entry(r, kb) for r in diag.records.values()]
     observations = [
         {"symptom": o.symptom, "present": o.present, "confidence": o.confidence, "observed": o.observed, "source": o.source}
         for o in (diag.observations[k] for k in sorted(diag.observations))
@@ -123,9 +135,10 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
         section = kb.probes[r.id].report_section if r.id in kb.probes else None
         if section and r.ok:
             sections[section] = {"findings": r.findings, **r.details}
+    stages = [{"id": s.id, "title": s.title} for s in sorted(kb.stages.values(), key=lambda s: s.order)]
     return Report(verdict, diag.threshold, causes, probes, observations, questions, sections.get("bias_variance"),
                   dict(meta or {}, version=VERSION), steps_total=sum(r.steps for r in diag.records.values()),
-                  diagnosed=why is None, undiagnosed=why)
+                  diagnosed=why is None, undiagnosed=why, crash=_crash(diag.records.values()), stages=stages)
 
 
 def undiagnosed(diag: Diagnosis, verdict: str = "healthy") -> str | None:
@@ -168,9 +181,21 @@ def _short(text) -> str:
     return (line[0] if line else "no reason given")[:200]
 
 
-def _probe_entry(r) -> dict:
+def _crash(records) -> dict | None:
+    """The model's own error, when the probe that runs it saw one (what a remedy's "read the traceback" means)."""
+    for r in records:
+        if (r.findings or {}).get("crashed") is True:
+            f, d = r.findings, r.details or {}
+            return {"stage": f.get("failure_stage"), "module": f.get("failure_module"), "kind": f.get("failure_kind"),
+                    "message": d.get("message") or r.message}
+    return None
+
+
+def _probe_entry(r, kb=None) -> dict:
     out = r.to_json()
     out.pop("confidence")
+    spec = kb.probes.get(r.id) if kb is not None else None
+    out.update(stage=getattr(spec, "stage", None), title=getattr(spec, "title", r.id))
     return out
 
 

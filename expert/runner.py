@@ -72,6 +72,7 @@ class WorkerRunner:
         self.proc: subprocess.Popen | None = None
         self.lines: queue.Queue = queue.Queue()
         self.keys: set[str] = set()
+        self.facts: dict[str, bool] = {}
         self.log = tempfile.TemporaryFile(mode="w+b")
         self.load_seconds = 0.0  # start + import + the target's function, last (re)start
         self.target_seconds = 0.0
@@ -206,6 +207,7 @@ class WorkerRunner:
             raise TargetError(msg["error"])
         self.keys = set(msg["keys"])
         self._tried(msg.get("writes"))
+        self.facts = dict(msg.get("facts") or {})  # what the subject has (probes.facts): which questions apply
         self.load_seconds = time.monotonic() - t0
         self.target_seconds = float(msg.get("seconds", 0.0))  # inside the worker: importing and calling the target
         return self.keys
@@ -301,6 +303,12 @@ class InProcessRunner:
         self.keys = subject.keys()
         self.scratch = None  # made on the first probe: where the user's writes land (expert.write_guard)
         self.writes: list[str] = []  # files the code tried to write during the probes
+        from dldoctor.probes.facts import of as facts_of
+
+        try:
+            self.facts = facts_of(subject)
+        except Exception:
+            self.facts = {}
 
     def load(self, timeout_s: float = 0) -> set[str]:
         return self.keys

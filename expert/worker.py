@@ -68,7 +68,13 @@ def _serve(requests, proto, guard=None) -> None:
             ctx = ProbeContext(seed=req.get("seed", 0), patterns=[tuple(p) for p in req.get("patterns", [])],
                                memory_budget_mb=req.get("memory_budget_mb"),
                                on_progress=lambda f, m: send({"progress": round(float(f), 3), "message": m}))
-            send({"ok": True, "keys": sorted(subject.keys()), "seconds": round(time.monotonic() - t0, 3), "writes": writes()})
+            from dldoctor.probes.facts import of as facts_of
+
+            try:
+                facts = facts_of(subject)
+            except Exception:  # a model whose modules cannot be listed: every question stays open
+                facts = {}
+            send({"ok": True, "keys": sorted(subject.keys()), "facts": facts, "seconds": round(time.monotonic() - t0, 3), "writes": writes()})
         elif op == "probe":
             from dldoctor.probes.run import run_probe
 

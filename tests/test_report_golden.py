@@ -15,12 +15,13 @@ from dldoctor.expert.commands.diagnose import render
 from dldoctor.expert.compiler import compile_kb
 from dldoctor.expert.report import SCHEMA_PATH, build, strip_timings
 from dldoctor.expert.session import Diagnosis
+from dldoctor.probes.result import ProbeResult
 
 HERE = Path(__file__).parent
 
 
 def canned(pid, findings, details=None, seconds=0.5):
-    return ProbeResult(pid, "ok", seconds, findings=findings, details=details or {})
+    return ProbeResult(pid, "ok", seconds, "", findings, {}, details or {})
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,8 @@ def report():
 
 
 @pytest.mark.parametrize("fmt,suffix", [("text", "txt"), ("markdown", "md"), ("json", "json"), ("junit", "xml")])
-def test_golden(report, fmt, suffix):
+def test_golden(report, fmt, suffix, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")  # the text report follows the terminal's width
     got = render(report, fmt)
     if fmt == "json":
         got = json.dumps(strip_timings(json.loads(got)), indent=2) + "\n"

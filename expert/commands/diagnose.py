@@ -29,6 +29,10 @@ def add_parser(sub) -> None:
     p.add_argument("--probes", metavar="ID,ID", type=_ids, help="run only these probes")
     p.add_argument("--skip-probes", metavar="ID,ID", type=_ids, default=[], help="never run these probes")
     p.add_argument("--no-cache", action="store_true", help="compile the KB afresh")
+    p.add_argument("--progress", choices=("none", "plain", "live"), default=None,
+                   help="progress on stderr: a line per probe (plain, the default when stderr is not a terminal), "
+                        "a live line (live, the default on a terminal) or nothing")
+    p.add_argument("--quiet", action="store_true", help="text: the verdict line and the causes above --fail-on only")
     p.set_defaults(run=run)
 
 
@@ -81,7 +85,7 @@ def run(args) -> int:
     except ValueError as exc:  # e.g. an unreadable [tool.dldoctor] setting
         print(f"dldoctor: {exc}", file=sys.stderr)
         return ExitCode.UNUSABLE
-    text = render(report, args.format, color=args.output is None and sys.stdout.isatty())
+    text = render(report, args.format, color=args.output is None and sys.stdout.isatty(), quiet=args.quiet)
     if args.output:
         try:
             output_file.write(args.output, text)  # beside it, then renamed: the old report stays whole until then
@@ -130,7 +134,7 @@ def _as_interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def render(report, fmt: str, color: bool = False) -> str:
+def render(report, fmt: str, color: bool = False, quiet: bool = False) -> str:
     if fmt == "json":
         return report.dumps() + "\n"
     if fmt == "markdown":
@@ -143,29 +147,43 @@ def render(report, fmt: str, color: bool = False) -> str:
         return junit(report)
     from dldoctor.expert.render.text import render as text
 
-    return text(report, color=color)
+    return text(report, color=color, quiet=quiet)
 
 
 class _progress:
-    """A live line on a terminal's stderr while probes run; nothing when not a terminal or JSON."""
+    """Progress on stderr while probes run: a live line on a terminal, a line per probe otherwise
+    (a CI log shows the diagnosis moving), or nothing (``--progress none``)."""
 
     def __init__(self, args):
-        self.enabled = sys.stderr.isatty() and args.format != "json"
+        mode = getattr(args, "progress", None) or ("live" if sys.stderr.isatty() else "plain")
+        self.mode = mode
         self.status = None
+        self.count = 0
+        self._left = None
 
     def __enter__(self):
-        if not self.enabled:
+        if self.mode == "none":
             return None
+        if self.mode == "plain":  # nothing before the first probe: an unusable target's error stays the one line
+            return self.line
         from rich.console import Console
 
         self.status = Console(stderr=True).status("loading the target…")
         self.status.start()
         return self.event
 
+    def line(self, kind: str, data: dict) -> None:
+        if kind == "done":
+            self.count += 1
+            n = data.get("steps") or 0
+            steps = f", {n} step{'s' if n != 1 else ''}" if n else ""
+            print(f"dldoctor: [{self.count}] {data['probe']}: {data['status']} ({data['seconds']:.1f} s{steps})",
+                  file=sys.stderr, flush=True)
+
     def event(self, kind: str, data: dict) -> None:
         if kind in ("start", "progress"):
             left = data.get("budget", 0) - data.get("elapsed", 0) if "budget" in data else None
-            self._left = left if left is not None else getattr(self, "_left", None)
+            self._left = left if left is not None else self._left
             extra = f" · {data.get('message')}" if data.get("message") else ""
             budget = f" · {self._left:.0f} s of budget left" if self._left is not None else ""
             self.status.update(f"probe [bold]{data['probe']}[/]{extra}{budget}")
