@@ -9,6 +9,8 @@ stderr as stdout, so neither its prints nor an ``input()`` can corrupt the proto
     <- {"ok": true, "keys": [...], "seconds": 2.1}  |  {"ok": false, "error": "one line"}
     -> {"op": "probe", "id": "runs", "timeout_s": 20}
     <- {"progress": 0.4, "message": "..."}*   then   {"result": {...probes.run.run_probe dict...}}
+    -> {"op": "tune", "config": {...}}   (dldoctor tune: see probes/tuning/study.py)
+    <- {"progress": ...}*   then   {"result": {...the study's summary...}}
 
 Limits, set here because they must hold inside the user's code: the memory cap
 (``DLDOCTOR_MEMORY_LIMIT_MB``, see ``_limit_memory``), torch's thread count (``DLDOCTOR_THREADS``,
@@ -62,6 +64,14 @@ def _serve(requests, proto) -> None:
             ctx.deadline = time.monotonic() + float(req.get("timeout_s", 60))
             try:
                 result = run_probe(req["id"], subject, ctx)
+            finally:
+                os.chdir(cwd)
+            send({"result": result})
+        elif op == "tune":  # dldoctor tune: the whole search of this worker, progress lines as it goes
+            from dldoctor.probes.tuning.study import run as tune
+
+            try:
+                result = tune(subject, ctx, req["config"])
             finally:
                 os.chdir(cwd)
             send({"result": result})
