@@ -52,6 +52,31 @@ def _prepare_storage(url: str, study: str) -> None:
         raise TuneError(f"--storage {url}: {type(exc).__name__}: {text[0] if text else ''}") from None
 
 
+def _together(threads: list) -> None:
+    for t in threads:
+        t.start()
+    for t in threads:
+        while t.is_alive():
+            t.join(0.2)  # a short join: Ctrl-C reaches the main thread
+
+
+def _load_all(runners: list) -> None:
+    """Load the target in every worker at once (so that they start searching together); the first
+    worker's TargetError is raised."""
+    errors: list = [None] * len(runners)
+
+    def load(i: int) -> None:
+        try:
+            runners[i].load()
+        except TargetError as exc:
+            errors[i] = exc
+
+    _together([threading.Thread(target=load, args=(i,), daemon=True) for i in range(len(runners))])
+    for exc in errors:
+        if exc is not None:
+            raise exc
+
+
 def tune(target: str, *, trials: int = 20, steps: int = 300, workers: int = 1, storage: str | None = None,
          study: str | None = None, seed: int = 0, params: list | None = None, on_progress=None,
          idle_timeout_s: float = IDLE_TIMEOUT_S, runners: list | None = None) -> dict:
@@ -72,7 +97,7 @@ def tune(target: str, *, trials: int = 20, steps: int = 300, workers: int = 1, s
             _prepare_storage(storage, study)
         for _ in range(workers):
             runners.append(WorkerRunner(target, seed=seed))
-        runners[0].load()  # a target that cannot be loaded: one error, before more workers start
+        _load_all(runners)
         results: list = [None] * workers
         order: list[int] = []
 
@@ -86,12 +111,7 @@ def tune(target: str, *, trials: int = 20, steps: int = 300, workers: int = 1, s
                 results[i] = {"error": str(exc)}
             order.append(i)
 
-        threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(workers)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            while t.is_alive():
-                t.join(0.2)  # a short join: Ctrl-C reaches the main thread
+        _together([threading.Thread(target=one, args=(i,), daemon=True) for i in range(workers)])
     finally:
         for r in runners:
             r.close()

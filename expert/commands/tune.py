@@ -26,6 +26,14 @@ def _positive(text: str) -> int:
     return value
 
 
+def _storage(text: str) -> str:
+    import argparse
+
+    if "://" not in text:
+        raise argparse.ArgumentTypeError(f"{text}: not a storage URL (e.g. sqlite:///tune.db)")
+    return text
+
+
 def _names(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
@@ -36,7 +44,7 @@ def add_parser(sub) -> None:
     p.add_argument("--trials", type=_positive, default=20, metavar="N", help="trials in the study, all workers together (default 20)")
     p.add_argument("--steps", type=_positive, default=300, metavar="N", help="training steps of each trial (default 300)")
     p.add_argument("--workers", type=_positive, default=1, metavar="N", help="worker processes on this machine (default 1)")
-    p.add_argument("--storage", metavar="URL", help="an Optuna storage shared by workers and machines: sqlite:///tune.db, "
+    p.add_argument("--storage", type=_storage, metavar="URL", help="an Optuna storage shared by workers and machines: sqlite:///tune.db, "
                                                    "postgresql://user:pass@host/db, mysql://...")
     p.add_argument("--study", metavar="NAME", help="the study's name in the storage (default: from the target)")
     p.add_argument("--params", type=_names, metavar="NAME,NAME", help="search only these (default: all the subject exposes)")
@@ -51,9 +59,6 @@ def run(args) -> int:
     from dldoctor.expert.render import tune as render
     from dldoctor.expert.tune import TuneError, tune
 
-    if args.storage and "://" not in args.storage:
-        print(f"dldoctor tune: --storage {args.storage}: not a storage URL (e.g. sqlite:///tune.db)", file=sys.stderr)
-        return ExitCode.UNUSABLE
     progress = _Progress(args)
     try:
         with progress:

@@ -114,8 +114,8 @@ class Tuner:
             if meta[key] != mine[key]:
                 self.notes.append(f"the study was started with --{key} {meta[key]}: its trials use that, not {mine[key]}")
         self.steps, self.seed = int(meta["steps"]), int(meta["seed"])
-        host = f"{socket.gethostname()}:{self.cfg.get('worker', 0)}:{self.seed}"
-        worker_seed = int(hashlib.sha256(host.encode()).hexdigest()[:8], 16)
+        self.host = f"{socket.gethostname()}:{self.cfg.get('worker', 0) + 1}"
+        worker_seed = int(hashlib.sha256(f"{self.host}:{self.seed}".encode()).hexdigest()[:8], 16)
         study.sampler = StagedSampler({p.key: p.distribution() for p in self.space}, int(meta["trials"]), self.seed, worker_seed)
         return study
 
@@ -152,6 +152,7 @@ class Tuner:
 
         stage = study.sampler.stage(trial.number)
         trial.set_user_attr("stage", stage)
+        trial.set_user_attr("worker", self.host)
         values = values_of({p.key: _suggest(trial, p) for p in self.space}, self.space)
         trial.set_user_attr("used", values)
         shown = " ".join(f"{k}={_fmt(v)}" for k, v in values.items())
@@ -199,7 +200,7 @@ class Tuner:
             rows.append({"number": t.number, "stage": t.user_attrs.get("stage"), "state": t.state.name.lower(),
                          "params": t.user_attrs.get("used", {}), self.metric: _finite(value),
                          "steps": t.user_attrs.get("steps", 0 if t.state != TrialState.RUNNING else None),
-                         "diverged": bool(t.user_attrs.get("diverged", False)),
+                         "diverged": bool(t.user_attrs.get("diverged", False)), "worker": t.user_attrs.get("worker"),
                          "checkpoints": {str(k): _finite(v) for k, v in sorted(t.intermediate_values.items())},
                          **({"error": t.user_attrs["error"]} if "error" in t.user_attrs else {})})
         best = _best(study)

@@ -47,7 +47,10 @@ def fresh_optimizer(subject, model, original):
     for g in opt.param_groups:
         params = [twin.get(id(p)) if id(p) in twin else p.detach().clone().requires_grad_(p.requires_grad) for p in g["params"]]
         groups.append({**{k: v for k, v in g.items() if k != "params"}, "params": params})
-    return type(opt)(groups, **opt.defaults)
+    from dldoctor.probes.tuning.space import class_defaults
+
+    accepted = class_defaults(type(opt))  # defaults may hold keys the constructor does not take (AdamW's decoupled_weight_decay)
+    return type(opt)(groups, **{k: v for k, v in opt.defaults.items() if k in accepted})
 
 
 def apply(optimizer, values: dict) -> None:
