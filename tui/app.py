@@ -27,12 +27,13 @@ from dldoctor.tui.messages import StepChosen
 from dldoctor.tui.next_step import NextStep
 from dldoctor.tui.plots import Plots
 from dldoctor.tui.probe_actions import ProbeActions
+from dldoctor.tui.tune_actions import TuneActions
 from dldoctor.tui.workflow import WorkflowBar
 
 READY_FILE_ENV = "DLDOCTOR_TUI_READY_FILE"  # the benchmark's hook: write the time when usable, then exit
 
 
-class DoctorApp(ProbeActions, App):
+class DoctorApp(ProbeActions, TuneActions, App):
     CSS_PATH = "app.tcss"
     TITLE = "dldoctor"
     BINDINGS = [
@@ -43,6 +44,7 @@ class DoctorApp(ProbeActions, App):
         Binding("r", "run_probe", "Run probe"),
         Binding("a", "run_all", "Run all probes"),
         Binding("c", "cancel", "Cancel probe", show=False),
+        Binding("t", "tune", "Tune hyper-parameters", show=False),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+s", "save", "Save session"),
         Binding("e", "export", "Export markdown"),
@@ -188,6 +190,7 @@ class DoctorApp(ProbeActions, App):
 
     async def action_quit(self) -> None:
         self._stop_runner()
+        self._stop_tuning()
         self.exit()
 
 
