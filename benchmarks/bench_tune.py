@@ -64,9 +64,8 @@ def by_random(target: str, trials: int, steps: int) -> tuple[dict, int]:
         record = t.measure(values)
         spent += record["steps"]
         study.tell(trial, record["value"])
-        trial_values = values
         if study.best_trial.number == trial.number:
-            best = trial_values
+            best = values
     return best, spent
 
 
@@ -96,9 +95,12 @@ def by_lr_find(target: str, steps: int) -> tuple[dict, int]:
     train = t.train_loader
     if not isinstance(train, torch.utils.data.DataLoader):
         train = torch.utils.data.DataLoader(list(train), batch_size=None)
-    trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                        enable_model_summary=False, max_steps=200)
-    found = Tuner(trainer).lr_find(Wrap(), train_dataloaders=train, min_lr=1e-6, max_lr=10.0, num_training=100)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:  # lr_find writes a checkpoint where it runs
+        trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                            enable_model_summary=False, max_steps=200, default_root_dir=tmp)
+        found = Tuner(trainer).lr_find(Wrap(), train_dataloaders=train, min_lr=1e-6, max_lr=10.0, num_training=100)
     lr = found.suggestion() if found is not None else None
     return ({"lr": float(f"{lr:.3g}")} if lr else {}), 100
 

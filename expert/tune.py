@@ -126,6 +126,9 @@ def tune(target: str, *, trials: int = 20, steps: int = 300, workers: int = 1, s
     if "error" not in first and first.get("as_given") and not summary.get("as_given"):
         summary["as_given"] = first["as_given"]
     summary["errors"] = [f"worker {i + 1}: {results[i]['error']}" for i in order if results[i] and "error" in results[i]]
+    from dldoctor.expert.render.tune import improved
+
     summary.update(target=target, storage=None if tmp else storage, workers=workers)
+    summary["improved"] = improved(summary)  # False: the settings as given did at least as well as the best trial
     return summary
 

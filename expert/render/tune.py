@@ -65,7 +65,17 @@ def headline(summary: dict) -> str:
     text = f"best {metric} {fmt(best[metric])} (trial {best['trial'] + 1})"
     if given.get(metric) is not None:
         text += f", as given {fmt(given[metric])}"
-    return text + f" · {done} trials ({pruned} pruned) of {summary['steps']} steps · {summary['steps_spent']} steps spent"
+    text += f" · {done} trials ({pruned} pruned) of {summary['steps']} steps · {summary['steps_spent']} steps spent"
+    if not improved(summary):
+        text += " · no trial beat the settings as given: keep them"
+    return text
+
+
+def improved(summary: dict) -> bool:
+    """False when the settings as given measured at least as well as the best trial."""
+    metric, best, given = summary["metric"], summary.get("best") or {}, summary.get("as_given") or {}
+    b, g = best.get(metric), given.get(metric)
+    return not (isinstance(b, (int, float)) and isinstance(g, (int, float))) or b < g
 
 
 def markdown(summary: dict) -> str:
