@@ -101,34 +101,40 @@ def tune(target: str, *, trials: int = 20, steps: int = 300, workers: int = 1, s
         results: list = [None] * workers
         order: list[int] = []
 
+        def config(i: int, confirm: bool) -> dict:
+            return {"trials": trials, "steps": steps, "seed": seed, "storage": storage, "study": study, "params": params,
+                    "as_given": i == 0 and not (confirm and workers > 1), "worker": i, "confirm": confirm}
+
+        def progress(i: int):
+            return lambda f, m: on_progress(i, f, m) if on_progress else None
+
         def one(i: int) -> None:
-            config = {"trials": trials, "steps": steps, "seed": seed, "storage": storage, "study": study,
-                      "params": params, "as_given": i == 0, "worker": i}
             try:
-                results[i] = runners[i].tune(config, idle_timeout_s,
-                                             lambda f, m: on_progress(i, f, m) if on_progress else None)
+                results[i] = runners[i].tune(config(i, workers == 1), idle_timeout_s, progress(i))
             except TargetError as exc:
                 results[i] = {"error": str(exc)}
             order.append(i)
 
         _together([threading.Thread(target=one, args=(i,), daemon=True) for i in range(workers)])
+        final = None
+        if workers > 1 and any(r and "error" not in r for r in results):  # the confirmation, once all trials are in
+            final = runners[0].tune(config(0, True), idle_timeout_s, progress(0))
     finally:
         for r in runners:
             r.close()
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
-    good = [results[i] for i in order if results[i] and "error" not in results[i]]
+    errors = [f"worker {i + 1}: {results[i]['error']}" for i in order if results[i] and "error" in results[i]]
+    if final is not None and "error" in final:
+        errors.append(f"confirmation: {final['error']}")
+    good = ([final] if final and "error" not in final else []) + [results[i] for i in reversed(order)
+                                                                  if results[i] and "error" not in results[i]]
     if not good:
-        errors = [results[i]["error"] for i in order if results[i]]
-        raise TuneError(errors[0] if errors else "no worker came back")
-    summary = dict(good[-1])
-    first = results[0] or {}
-    if "error" not in first and first.get("as_given") and not summary.get("as_given"):
-        summary["as_given"] = first["as_given"]
-    summary["errors"] = [f"worker {i + 1}: {results[i]['error']}" for i in order if results[i] and "error" in results[i]]
+        raise TuneError(errors[0].split(": ", 1)[1] if errors else "no worker came back")
     from dldoctor.expert.render.tune import improved
 
-    summary.update(target=target, storage=None if tmp else storage, workers=workers)
+    summary = dict(good[0])
+    summary.update(target=target, storage=None if tmp else storage, workers=workers, errors=errors)
     summary["improved"] = improved(summary)  # False: the settings as given did at least as well as the best trial
     return summary
 

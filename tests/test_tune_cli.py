@@ -67,11 +67,12 @@ def test_tune_repairs_a_far_too_high_learning_rate_to_the_best_of_a_plain_grid(t
     assert len(doc["trials"]) == 20 and doc["metric"] == "val_error"
     assert doc["as_given"]["params"]["lr"] == 5.0 and doc["as_given"]["val_error"] > 0.5
     assert "trial 20/20" in out.stderr  # progress off a terminal: stderr lines
-    best = dict(doc["best"]["params"])
+    best = doc["best"]["params"]
+    assert set(best) == {"lr", "weight_decay", "momentum"}  # param_groups names: SGD(params, **best) as it is
     assert doc["paste"][0].startswith("torch.optim.SGD(params, lr=")
 
     target = _module(TARGETS / "sgd_too_hot.py")
-    tuned = plain_loop(target, 300, batch_size=best.pop("batch_size", 32), **best)
+    tuned = plain_loop(target, 300, **best)
     grid = [plain_loop(target, 300, lr=lr, **extra) for lr in (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)
             for extra in ({"momentum": 0.9, "weight_decay": 0.05}, {"momentum": 0.9}, {})]
     assert tuned <= min(grid) + 0.03, (tuned, min(grid), doc["best"])

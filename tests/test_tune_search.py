@@ -123,12 +123,31 @@ def test_a_search_on_a_live_subject_leaves_it_as_it_was():
     out = run(s, ProbeContext(), {"trials": 6, "steps": 40, "seed": 0, "as_given": True})
     assert out["metric"] == "val_error" and out["validation"] == "val_data"
     assert [t["number"] for t in out["trials"]] == list(range(6))
-    assert out["as_given"]["params"] == {"lr": 5.0, "weight_decay": 0.05, "momentum": 0.9, "batch_size": 32}
-    assert out["best"]["val_error"] <= min(t["val_error"] for t in out["trials"] if t["state"] == "complete")
-    assert out["steps_spent"] == sum(t["steps"] for t in out["trials"]) + out["as_given"]["steps"]
+    assert out["as_given"]["params"] == {"lr": 5.0, "weight_decay": 0.05, "momentum": 0.9}
+    assert any("batch_size is not searched unless named" in n for n in out["notes"])
+    # the best three finished trials were trained again with two more seeds; the best is the lowest mean
+    confirmed = [t for t in out["trials"] if "confirmed" in t]
+    finished = sorted((t for t in out["trials"] if t["state"] == "complete"), key=lambda t: t["val_error"])
+    assert {t["number"] for t in confirmed} == {t["number"] for t in finished[:3]}
+    means = {t["number"]: sum([t["val_error"], *t["confirmed"]]) / 3 for t in confirmed}
+    assert out["best"]["trial"] == min(means, key=means.get)
+    assert out["best"]["val_error"] == pytest.approx(means[out["best"]["trial"]]) and out["best"]["seeds"] == [0, 1, 2]
+    assert len(out["as_given"]["values"]) == 3  # the settings as given are measured the same way
+    extra = 2 * 3 * 40  # two more seeds for each of three trials of 40 steps
+    assert out["steps_spent"] == sum(t["steps"] for t in out["trials"]) + out["as_given"]["steps"] + extra
     assert all(torch.equal(v, s.model.state_dict()[k]) for k, v in weights.items())
     assert s.optimizer.param_groups[0]["lr"] == 5.0 and not s.optimizer.state
     assert torch.equal(rng, torch.get_rng_state())
+
+
+def test_batch_size_is_searched_when_named_and_each_trial_uses_it():
+    s = load(str(TARGETS / "sgd_too_hot.py") + ":no_val")
+    out = run(s, ProbeContext(), {"trials": 5, "steps": 20, "seed": 0, "params": ["lr", "batch_size"]})
+    assert [p["name"] for p in out["space"]] == ["lr", "batch_size"]
+    assert {t["params"]["batch_size"] for t in out["trials"]} <= {8, 16, 32, 64, 128}
+    assert "rows" in out["validation"] and "no val_data" in out["validation"]  # a held-out fifth of the Dataset
+    assert not any("batch_size is not searched" in n for n in out["notes"])
+    assert s.train_data.batch_size == 32
 
 
 def test_regression_without_val_data_holds_out_batches_and_reports_val_loss():

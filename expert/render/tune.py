@@ -45,7 +45,8 @@ def _outcome(row: dict, metric: str) -> str:
         return "failed" + (f": {row['error'][:50]}" if row.get("error") else "")
     if row["state"] == "running":
         return "running"
-    return value + (" (diverged)" if row.get("diverged") else "")
+    again = f" · again {', '.join(fmt(v) for v in row['confirmed'])}" if row.get("confirmed") else ""
+    return value + (" (diverged)" if row.get("diverged") else "") + again
 
 
 def comparison(summary: dict) -> list[tuple[str, str, str]]:
@@ -62,7 +63,8 @@ def headline(summary: dict) -> str:
     pruned = sum(r["state"] == "pruned" for r in summary["trials"])
     if best is None:
         return f"no trial finished ({len(summary['trials'])} trials; see the table)"
-    text = f"best {metric} {fmt(best[metric])} (trial {best['trial'] + 1})"
+    seeds = len(best.get("values") or [None])
+    text = f"best {metric} {fmt(best[metric])} (trial {best['trial'] + 1}{f', mean of {seeds} seeds' if seeds > 1 else ''})"
     if given.get(metric) is not None:
         text += f", as given {fmt(given[metric])}"
     text += f" · {done} trials ({pruned} pruned) of {summary['steps']} steps · {summary['steps_spent']} steps spent"

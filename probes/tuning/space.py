@@ -8,7 +8,10 @@ then the other optimizer parameters, then the batch size):
 - ``momentum`` (SGD, RMSprop) uniform in [0, 0.99], and ``betas``' first value (Adam & co) in [0.5, 0.99]
   (the second keeps its given value: it matters little over a few hundred steps);
 - ``batch_size`` when ``train_data`` is a DataLoader over a sized Dataset with a plain (random or
-  sequential) sampler: the given size times 1/4 .. 4, powers of two apart.
+  sequential) sampler: the given size times 1/4 .. 4, powers of two apart.  Searched only when named
+  (``--params ...,batch_size``): trials are bounded in steps, and at a fixed number of steps a larger
+  batch sees more examples (more compute), so a search would favour the largest batch for that
+  reason alone, and the optimizer values found would belong to a batch size the user did not choose.
 
 Other parameter groups keep their ratio to the first (a group without weight decay keeps none).
 Declared: ``search_space = {"name": spec, ..., "build": build}`` where a spec is a tuple ``(low, high)``
@@ -146,7 +149,7 @@ def discover(subject, optimizer, names=None) -> tuple[list[Param], Any]:
     own = {p.name for p in params}
     exposed = [p for p in optimizer_params(optimizer) if p.name not in own]
     batch = batch_param(subject.train_data)
-    if batch is not None and batch.name not in own:
+    if batch is not None and batch.name not in own and names and batch.name in names:
         exposed.append(batch)
     space = exposed + params
     if names:

@@ -15,7 +15,7 @@ import hashlib
 import math
 import socket
 
-from dldoctor.probes.tuning import data, paste
+from dldoctor.probes.tuning import confirm, data, paste
 from dldoctor.probes.tuning.space import discover, values_of
 from dldoctor.probes.tuning.trial import (CHECKPOINTS, Evaluator, TrialError, apply, copy_model, fresh_optimizer, seed_all,
                                           train, unchanged, worst)
@@ -60,23 +60,26 @@ class Tuner:
         self.checked = False
 
     # -- one measurement: a fresh copy with these values, trained and validated
-    def measure(self, values: dict, report=None) -> dict:
+    def measure(self, values: dict, report=None, seed: int | None = None) -> dict:
+        """One fresh copy trained with ``values`` (the settings as given for {}), seeded by ``seed``
+        (default: the study's)."""
         subject, original = self.subject, self.subject.model
+        seed = self.seed if seed is None else seed
         declared = {p.name: values[p.name] for p in self.space if p.source == "declared" and p.name in values}
-        seed_all(self.seed)
+        seed_all(seed)
         if self.build is not None and declared:
             from dldoctor.expert.target import to_subject
 
             subject = to_subject(self.build(dict(declared)), "search_space build(params)")
             model, original = subject.model, subject.model
-            train_loader, val_loader, _ = data.split(subject, self.seed)
+            train_loader, val_loader, _ = data.split(subject, seed)
         else:
             model, train_loader, val_loader = copy_model(original), self.train_loader, self.val_loader
         optimizer = fresh_optimizer(subject, model, original)
         apply(optimizer, {k: v for k, v in values.items() if k in ("lr", "weight_decay", "momentum", "betas")})
-        train_loader = data.reseeded(data.with_batch_size(train_loader, values.get("batch_size"), self.seed), self.seed)
+        train_loader = data.reseeded(data.with_batch_size(train_loader, values.get("batch_size"), seed), seed)
         before = copy_model(model) if subject.train_step is not None and not self.checked else None
-        seed_all(self.seed)
+        seed_all(seed)
         record = train(subject, model, optimizer, train_loader, self.steps,
                        lambda m: self.evaluate(subject, m, val_loader), worst(self.metric), report)
         if before is not None:
@@ -139,6 +142,8 @@ class Tuner:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 break
             self._one(study, trial)
+        if self.cfg.get("confirm", True):
+            confirm.run(self, study)
         return self.summary(study)
 
     def _count(self, study) -> int:
@@ -203,19 +208,33 @@ class Tuner:
                          "diverged": bool(t.user_attrs.get("diverged", False)), "worker": t.user_attrs.get("worker"),
                          "checkpoints": {str(k): _finite(v) for k, v in sorted(t.intermediate_values.items())},
                          **({"error": t.user_attrs["error"]} if "error" in t.user_attrs else {})})
-        best = _best(study)
+        store = study.user_attrs.get("confirmed") or {}
+        for r in rows:
+            if str(r["number"]) in store:
+                r["confirmed"] = [_finite(v) for v in store[str(r["number"])]["values"]]
+        found = confirm.best(study)
         best_out = None
-        if best is not None:
-            best_out = {"params": best.user_attrs.get("used", {}), self.metric: _finite(best.value), "trial": best.number,
-                        "steps": best.user_attrs.get("steps")}
+        if found is not None:
+            best, value, values = found
+            best_out = {"params": best.user_attrs.get("used", {}), self.metric: _finite(value), "trial": best.number,
+                        "steps": best.user_attrs.get("steps"), "values": [_finite(v) for v in values],
+                        "seeds": [self.seed] + confirm.seeds(self.seed)[:len(values) - 1]}
         as_given = study.user_attrs.get("as_given")
-        spent = sum(r["steps"] or 0 for r in rows) + (as_given or {}).get("steps", 0)
+        spent = sum(r["steps"] or 0 for r in rows) + (as_given or {}).get("steps", 0) + confirm.steps(study)
         return {"metric": self.metric, "validation": self.validation, "study": study.study_name,
                 "steps": self.steps, "seed": self.seed, "trials_wanted": self.trials,
                 "best": best_out, "as_given": as_given, "trials": rows, "steps_spent": spent,
                 "space": [p.describe() for p in self.space],
                 "paste": paste.lines(self.subject, self.optimizer0, best_out["params"]) if best_out else [],
-                "notes": self.notes + paste.notes(self.optimizer0, self.space)}
+                "notes": self.notes + paste.notes(self.optimizer0, self.space) + self._unsearched()}
+
+    def _unsearched(self) -> list[str]:
+        from dldoctor.probes.tuning.space import batch_param
+
+        if any(p.name == "batch_size" for p in self.space) or batch_param(self.subject.train_data) is None:
+            return []
+        return ["batch_size is not searched unless named (--params lr,...,batch_size): at a fixed number of steps "
+                "a larger batch sees more examples, so the search would favour it for that alone"]
 
 
 def _best(study):
