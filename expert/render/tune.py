@@ -105,7 +105,7 @@ def text(summary: dict, color: bool = False, width: int | None = None) -> str:
     metric = summary["metric"]
     console = Console(record=True, force_terminal=color, no_color=not color, width=width or 100, file=_Null())
     console.print(f"[bold]dldoctor tune[/] {summary.get('target', '')}", highlight=False)
-    console.print(headline(summary), highlight=False)
+    console.print(headline(summary), highlight=False, soft_wrap=True)
     console.print(f"[dim]validated on {summary['validation']}; study {summary['study']}, seed {summary['seed']}[/]", highlight=False)
     side = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
     for col in ("setting", "as given", "best"):
