@@ -23,7 +23,12 @@ IDLE_TIMEOUT_S = 600.0  # safety net: a worker that reports nothing for this lon
 
 
 class TuneError(Exception):
-    """The tuning could not be started or produced nothing (one line)."""
+    """The tuning could not be started or produced nothing (one line); ``crashed``: because the user's
+    code failed when run (evidence for `dldoctor diagnose`, not unusable input)."""
+
+    def __init__(self, message: str, crashed: bool = False):
+        super().__init__(message)
+        self.crashed = crashed
 
 
 def default_study(target: str) -> str:
@@ -130,7 +135,8 @@ def tune(target: str, *, trials: int = 20, steps: int = 300, workers: int = 1, s
     good = ([final] if final and "error" not in final else []) + [results[i] for i in reversed(order)
                                                                   if results[i] and "error" not in results[i]]
     if not good:
-        raise TuneError(errors[0].split(": ", 1)[1] if errors else "no worker came back")
+        crashed = any(r and r.get("crashed") for r in results)
+        raise TuneError(errors[0].split(": ", 1)[1] if errors else "no worker came back", crashed=crashed)
     from dldoctor.expert.render.tune import improved
 
     summary = dict(good[0])

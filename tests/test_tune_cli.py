@@ -146,3 +146,10 @@ def test_unusable_target_or_space_exits_2(target, words, tmp_path):
     out = _tune([*target.split(), "--trials", "2", "--steps", "5", "--quiet"], tmp_path)
     assert out.returncode == 2, out.stderr
     assert words in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+@pytest.mark.timeout(600)
+def test_a_model_that_crashes_is_exit_1_not_2(tmp_path):
+    out = _tune([f"{TARGETS / 'declared.py'}:crashes", "--trials", "2", "--steps", "5", "--quiet"], tmp_path)
+    assert out.returncode == 1, out.stderr
+    assert "crashed" in out.stderr and "dldoctor diagnose" in out.stderr and len(out.stderr.strip().splitlines()) == 1

@@ -66,7 +66,7 @@ def run(args) -> int:
                            study=args.study, seed=args.seed, params=args.params, on_progress=progress.event)
     except (TargetError, TuneError) as exc:
         print(f"dldoctor tune: {exc}", file=sys.stderr)
-        return ExitCode.UNUSABLE
+        return ExitCode.PROBLEMS if getattr(exc, "crashed", False) else ExitCode.UNUSABLE
     if args.format == "json":
         out = render.to_json(summary)
     elif args.format == "markdown":

@@ -35,6 +35,11 @@ def run(subject, ctx, config: dict) -> dict:
             return Tuner(subject, ctx, config).run()
         except (TrialError, ValueError) as exc:
             return {"error": str(exc)}
+        except Exception as exc:  # the user's code failed before any trial (e.g. evaluating the model): evidence, not bad input
+            from dldoctor.probes.run import _one_line
+
+            return {"error": f"the subject crashed before the first trial: {_one_line(exc)} — `dldoctor diagnose` says why",
+                    "crashed": True}
 
 
 def _suggest(trial, p):

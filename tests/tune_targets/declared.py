@@ -27,3 +27,9 @@ def bad():
     s = make()
     s["search_space"] = {"hidden": (32, 4), "build": lambda params: make(**params)}
     return s
+
+
+def crashes():
+    s = make()
+    s["forward"] = lambda model, x: model(x[:, :5])  # a shape bug: the first Linear wants 6 features
+    return s
