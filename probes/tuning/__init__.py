@@ -6,5 +6,6 @@
 ``trial``   one trial: a fresh copy of the subject trained for N steps, seeded, validated at checkpoints
 ``sampler`` coarse (quasi-random) -> fine (around the best) -> Bayesian (TPE), by trial number
 ``study``   the Optuna study shared through a storage, the ask/tell loop, pruning, the summary
+``confirm`` the best few trials trained again with other seeds; the best is the lowest mean
 ``paste``   the line to paste into the user's code
 """
