@@ -8,7 +8,7 @@ stderr as stdout, so neither its prints nor an ``input()`` can corrupt the proto
     -> {"op": "load", "target": SPEC, "seed": 0, "patterns": [[kind, regex]], "memory_budget_mb": null}
     <- {"ok": true, "keys": [...], "seconds": 2.1}  |  {"ok": false, "error": "one line"}
     -> {"op": "probe", "id": "runs", "timeout_s": 20}
-    <- {"progress": 0.4, "message": "..."}*   then   {"result": {...probes.run.run_probe dict...}}
+    <- {"progress": 0.4, "message": "..."}*   then   {"result": {...ProbeResult.to_json()...}}
     -> {"op": "tune", "config": {...}}   (dldoctor tune: see probes/tuning/study.py)
     <- {"progress": ...}*   then   {"result": {...the study's summary...}}
 
@@ -66,7 +66,7 @@ def _serve(requests, proto) -> None:
                 result = run_probe(req["id"], subject, ctx)
             finally:
                 os.chdir(cwd)
-            send({"result": result})
+            send({"result": result.to_json()})
         elif op == "tune":  # dldoctor tune: the whole search of this worker, progress lines as it goes
             from dldoctor.probes.tuning.study import run as tune
 
