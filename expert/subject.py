@@ -4,15 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Iterable
 
-<<<<<<< HEAD
 REQUIRED = ("model", "train_data")  # and loss_fn, unless the model's output carries its own loss
 OPTIONAL = ("loss_fn", "optimizer", "train_step", "forward", "val_data", "test_data", "task", "num_classes", "history",
-            "target_error", "target_key", "input_keys")
-=======
-REQUIRED = ("model", "train_data", "loss_fn")
-OPTIONAL = ("optimizer", "train_step", "forward", "val_data", "test_data", "task", "num_classes", "history", "target_error",
-            "search_space")
->>>>>>> main
+            "target_error", "target_key", "input_keys", "search_space")
 
 
 @dataclass
@@ -38,12 +32,9 @@ class Subject:
     num_classes: int | None = None
     history: Any = None
     target_error: float | None = None
-<<<<<<< HEAD
     target_key: str | None = None
     input_keys: Any = None
-=======
     search_space: dict | None = None  # for `dldoctor tune`: {"name": spec, ..., "build": build(params) -> subject}
->>>>>>> main
     base_dir: str | None = None
 
     def keys(self) -> set[str]:

@@ -124,41 +124,7 @@ def _nearest(col, at, last=False):
 
 
 def measured(subject, ctx, notes):
-<<<<<<< HEAD
-    """Train the user's model briefly, then its error on each split."""
-    from dldoctor.probes import training
-    from dldoctor.probes.dataset import reiterable
-
-    if not reiterable(subject.train_data):
-        raise RuntimeError("train_data is a one-shot iterator: it cannot be read for several epochs")
-    model, opt = subject.model, training.make_optimizer(subject)
-    t0 = time.monotonic()
-    budget = min(SECONDS, max(0.5, 0.5 * ctx.time_left()))
-    t_end = t0 + budget
-    steps, epochs, stopped_by = 0, 0, "epochs"
-    model.train()
-    while epochs < MAX_EPOCHS and stopped_by == "epochs":
-        for batch in training.batches(subject.train_data, keys=training.keys_of(subject)):
-            loss = training.step(subject, batch, opt)
-            steps += 1
-            if not math.isfinite(loss):
-                stopped_by = "non-finite loss"
-            elif steps >= MAX_STEPS:
-                stopped_by = "steps"
-            elif time.monotonic() > t_end:
-                stopped_by = "time"
-            if stopped_by != "epochs":
-                break
-        epochs += 1
-        ctx.progress(min(1.0, max(epochs / MAX_EPOCHS, steps / MAX_STEPS)), "training")
-    if stopped_by == "time":
-        notes.append(f"training stopped by the {budget:.3g} s limit after {steps} steps: the errors depend on the machine's speed")
-    elif stopped_by == "non-finite loss":
-        notes.append(f"the training loss became NaN/Inf at step {steps}")
-    run = {"steps": steps, "epochs": epochs, "stopped_by": stopped_by, "train_seconds": round(time.monotonic() - t0, 2)}
-=======
     """The shared training run's model (probes.trained), then its error on each split."""
->>>>>>> main
     from dldoctor.probes.model_error import split_errors
     from dldoctor.probes.trained import trained
 

@@ -3,19 +3,14 @@
 Data probes (class balance, label alignment, leakage, shift) look at rows, not at the model, so each
 split is read once per worker and shared through ``ctx.cache``.  Inputs are flattened per row to
 float32; targets keep their values (one column per row, or several for one-hot/multi-output).
-<<<<<<< HEAD
-Reading stops at ``max_rows``, at a memory cap, or after ``seconds``; ``Rows.complete`` says
-whether the whole split was read.
+Reading stops at ``max_rows`` or at a memory cap (bounds in rows, so any machine reads the same
+rows); ``Rows.complete`` says whether the whole split was read.  ``seconds`` is a safety net only: a
+loader that takes longer makes the split unreadable (the probe says so), it never shortens the read.
 
 Token-id inputs (dict batches with ``input_ids``, see probes/batch.py) are categorical: each row
 becomes a bag of tokens (counts of the real, unmasked tokens in ``BAG`` buckets: token id modulo
 ``BAG``, exact for vocabularies up to that size), and ``Rows.keys`` holds each row's exact id
 sequence (padding dropped) for duplicate detection.
-=======
-Reading stops at ``max_rows`` or at a memory cap (bounds in rows, so any machine reads the same
-rows); ``Rows.complete`` says whether the whole split was read.  ``seconds`` is a safety net only: a
-loader that takes longer makes the split unreadable (the probe says so), it never shortens the read.
->>>>>>> main
 """
 from __future__ import annotations
 
@@ -170,14 +165,9 @@ def rows(subject, ctx, split: str = "train", max_rows: int = MAX_ROWS) -> Rows:
     loader = loader_of(subject, split)
     if loader is None:
         raise DataUnreadable(f"the subject has no {split}_data")
-<<<<<<< HEAD
-    seconds = min(SECONDS, max(1.0, ctx.time_left() / 3))
     from dldoctor.probes.batch import keys_of
 
-    got = read(loader, max_rows, seconds, keys_of(subject))
-=======
-    got = read(loader, max_rows, SECONDS)
->>>>>>> main
+    got = read(loader, max_rows, SECONDS, keys_of(subject))
     ctx.cache[key] = (got, max_rows)
     return got
 

@@ -43,7 +43,7 @@ def trained(subject, ctx):
     steps, epochs, stopped_by = 0, 0, "epochs"
     model.train()
     while epochs < EPOCHS and stopped_by == "epochs":
-        for batch in training.batches(subject.train_data):
+        for batch in training.batches(subject.train_data, keys=training.keys_of(subject)):
             loss = training.step(subject, batch, opt)
             steps += 1
             if not math.isfinite(loss):

@@ -54,7 +54,7 @@ def probe_lines(report: Report) -> list[tuple[str, list[ProbeLine]]]:
         findings = p.get("findings") or {}
         if p["status"] == "failed":
             state, note = "failed", p.get("message", "")
-        elif p["status"] == "skipped":
+        elif p["status"] in ("skipped", "not-measured"):  # not-measured: it ran, every finding None; why in message
             state, note = "not measured", p.get("message", "")
         elif p["id"] in found:
             state, note = "problem", found[p["id"]][0]

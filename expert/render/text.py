@@ -140,18 +140,8 @@ def renderable(report: Report, shown: int = SHOWN, width: int = 100, quiet: bool
         parts.append(cause_panel(c))
     if report.bias_variance and report.bias_variance.get("terms"):
         parts.append(bias_variance_table(report.bias_variance))
-<<<<<<< HEAD
-    probes = Table(title="Probes", box=None, header_style="bold", title_justify="left")
-    for col in ("probe", "status", "seconds", "note"):
-        probes.add_column(col)
-    for p in report.probes:
-        color = {"ok": "green", "failed": "red", "not-measured": "yellow"}.get(p["status"], "dim")
-        probes.add_row(p["id"], Text(p["status"], style=color), f"{p['seconds']:.2f}", p.get("message", "")[:70])
-    parts.append(probes)
-=======
     parts.append(Text("Probes", style="bold underline"))
     parts.append(probes_table(report))
->>>>>>> main
     if report.questions:
         q = _grid("fixed", "text")
         q.add_row("", Text("Questions only you can answer (use --answers FILE.yaml):", style="bold"))

@@ -88,9 +88,9 @@ class Evaluator:
         outs, ys, loss_sum, n = [], [], 0.0, 0
         try:
             with torch.no_grad():
-                for inputs, targets in training.batches(loader):
-                    out = training.forward(subject, inputs, model)
-                    loss = float(subject.loss_fn(out, targets))
+                for inputs, targets in training.batches(loader, keys=training.keys_of(subject)):
+                    out, loss = training.forward_loss(subject, inputs, targets, model)
+                    loss, out = float(loss), training.predictions(out)
                     outs.append(out.detach().float().cpu())
                     ys.append(torch.as_tensor(targets).detach().cpu())
                     loss_sum, n = loss_sum + loss * len(out), n + len(out)
