@@ -48,6 +48,8 @@ UNUSED_FINDINGS = {
     ("record", "final_train_ratio"): "recorded run; judged through its curve",
     ("record", "best_val_frac"): "recorded run; judged through overtraining",
     ("record", "nonfinite_step"): "recorded run; judged through nonfinite",
+    ("distributed", "world_size"): "context of a distributed run",
+    ("distributed", "ranks_missing"): "reported in the probe's notes; the comparison is over the ranks that wrote",
 }
 
 STAGES = ["start-simple", "implement-and-debug", "evaluate", "improve-model-and-data", "tune-hyperparameters"]
