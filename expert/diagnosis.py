@@ -14,7 +14,7 @@ from dldoctor.expert.problems import did_you_mean
 from dldoctor.expert.report import Report, build
 from dldoctor.expert.runner import InProcessRunner, WorkerRunner
 from dldoctor.expert.session import Diagnosis, run_headless
-from dldoctor.expert.target import TargetError
+from dldoctor.expert.target import WORLD_SIZE_ENV, TargetError
 
 
 def read_answers(path: str, kb) -> dict[str, engine.Observation]:
@@ -56,7 +56,28 @@ def record_result(path: str) -> dict:
         m = measure_file(path)
     except (OSError, ValueError) as exc:
         raise TargetError(f"{path}: {exc}") from None
-    return {"id": "record", "status": "ok", "seconds": 0.0, "message": "", "findings": m.findings,
+    return _result("record", m)
+
+
+def record_results(path: str, world_size: int | None = None, baseline: str | None = None) -> list[dict]:
+    """Probe results of ``--record``: one record ('record'), or the rank files of a distributed run
+    (run.jsonl -> run.rank*.jsonl, or a glob), merged: 'record' (rank 0's curves) and 'distributed'."""
+    from dldoctor.probes import record_ranks
+
+    try:
+        files = record_ranks.find(path)
+        if files is None:
+            if baseline is not None:
+                raise TargetError(f"--baseline {baseline}: a baseline is compared with a distributed run's records, and {path} is a single-process record")
+            return [record_result(path)]
+        single, ranks = record_ranks.measure_run(files, world_size, baseline)
+    except (OSError, ValueError) as exc:
+        raise TargetError(f"{path}: {exc}") from None
+    return [_result("record", single), _result("distributed", ranks)]
+
+
+def _result(pid: str, m) -> dict:
+    return {"id": pid, "status": "ok", "seconds": 0.0, "message": "", "findings": m.findings,
             "confidence": m.confidence, "details": m.details, "notes": list(m.notes)}
 
 
@@ -72,12 +93,15 @@ def _select(kb, probes, skip) -> set[str] | None:
 def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = 0.5, kb_dirs=(), answers: str | None = None,
              record: str | None = None, memory_budget_mb: float | None = None, probe_timeout: float = 60.0,
              use_cache: bool = True, on_event=None, kb=None, probes=None, skip_probes=(),
-             memory_limit_mb="default") -> Report:
+             memory_limit_mb="default", world_size: int | None = None, baseline: str | None = None) -> Report:
     """Diagnose a target spec (``file.py[:fn]``, ``module:fn``), a Subject or a subject dict.
 
     probes / skip_probes: run only these probe ids / never these.
     Raises TargetError (unusable target, answers or probe names) and KBError (invalid knowledge base).
     memory_limit_mb: the cap on a target's worker process (default: half the machine's memory, at most 16 GiB).
+    world_size: the target is also trained on this many ranks (probe distributed), as its subject's
+      ``"distributed": {"world_size": N}`` would ask; with ``record``: the ranks the run had.
+    baseline: a single-process watch record to compare a distributed ``record`` with.
     """
     kb = kb or load_kb(kb_dirs, use_cache=use_cache)
     selected = _select(kb, probes, skip_probes)
@@ -88,11 +112,17 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
     elif isinstance(target, (str, Path)):
         runner = WorkerRunner(str(target), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb,
                               memory_limit_mb=memory_limit_mb)
+        if world_size is not None:
+            runner.env[WORLD_SIZE_ENV] = str(world_size)
         meta_target = str(target)
     else:
-        from dldoctor.expert.target import to_subject
+        from dldoctor.expert.target import check_distributed, to_subject
 
-        runner = InProcessRunner(to_subject(target, "subject"), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb)
+        subject = to_subject(target, "subject")
+        if world_size is not None:
+            subject.distributed = {**(subject.distributed or {}), "world_size": world_size}
+            check_distributed(subject.distributed, "--world-size")
+        runner = InProcessRunner(subject, seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb)
         meta_target = "<subject>"
     diag = Diagnosis(kb, threshold=fail_on, selected=selected)
     try:
@@ -100,8 +130,11 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
             for sid, obs in read_answers(answers, kb).items():
                 diag.answers[sid] = obs
                 diag.observations[sid] = obs
+        if baseline and not record:
+            raise TargetError(f"--baseline {baseline}: give the distributed run's --record to compare it with")
         if record:
-            diag.add_probe_result(record_result(record))
+            for result in record_results(record, world_size, baseline):
+                diag.add_probe_result(result)
         if runner is not None:
             diag.keys = set(runner.load())
             run_headless(diag, runner, budget_s=budget, probe_timeout_s=probe_timeout, on_event=on_event)
@@ -113,6 +146,8 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
         if runner is not None:
             runner.close()
     meta = {"target": meta_target, "seed": seed, "budget_s": budget, "record": record, "kb": [str(d) for d in kb_dirs]}
+    if world_size is not None or baseline is not None:
+        meta.update(world_size=world_size, baseline=baseline)
     if interrupted:
         meta["interrupted"] = True
     return build(diag, meta)

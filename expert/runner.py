@@ -57,6 +57,7 @@ class WorkerRunner:
         self.lines: queue.Queue = queue.Queue()
         self.keys: set[str] = set()
         self.log = tempfile.TemporaryFile(mode="w+b")
+        self.env: dict = {}  # extra environment for the worker (e.g. --world-size)
         self.load_seconds = 0.0  # start + import + the target's function, last (re)start
         self.target_seconds = 0.0
         self.starts = 0
@@ -64,7 +65,7 @@ class WorkerRunner:
 
     # -- process management
     def _start(self) -> None:
-        env = dict(os.environ)
+        env = {**os.environ, **self.env}
         env["PYTHONPATH"] = os.pathsep.join([_ROOT, os.getcwd(), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ beside the user's files

@@ -19,7 +19,7 @@ BATCHES = 8  # batches per epoch: enough steps to compare ranks, few enough to s
 
 
 def run(rank: int, world: int, folder: str, source, subject, seed: int) -> None:
-    """The rank's entry point (``torch.multiprocessing`` start_processes)."""
+    """The rank's entry point (``torch.multiprocessing.start_processes``, forked)."""
     out = Path(folder)
     try:
         _run(rank, world, out, source, subject, seed)

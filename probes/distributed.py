@@ -9,9 +9,11 @@ checksums), its batch size and batch-norm layers, its step and data time.  The l
 scaling is measured against this process's own subject (its optimizer and batch size: the
 single-process setup); the under-training that would make it matter is asked, not measured.
 
-A target is loaded again in every rank (spawned processes), so its function sees the process group
-and builds the rank's sampler; a live subject (the Python API) is copied into forked ranks as it
-is.  The user's objects in this process are never touched by the ranks.
+The ranks are forked from this process (torch and the target are imported already: a rank starts in
+well under a second, where a spawned one imports everything again).  A target's function is called
+again in every rank, after the process group is up, so it builds the rank's sampler as the user's
+script would; a live subject (the Python API) is the forked copy, as it is.  The ranks work on
+their own copies: the user's objects in this process are never touched.
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ def measure(subject, ctx) -> Measurement:
     import tempfile
     import time
 
+    import torch._dynamo  # noqa: F401  DistributedDataParallel imports it when built: once here, not once per rank
     import torch.multiprocessing as mp
 
     from dldoctor.probes import ddp_rank, record_ranks
@@ -45,9 +48,8 @@ def measure(subject, ctx) -> Measurement:
     world = int(subject.distributed["world_size"])
     source = getattr(subject, "source", None)
     with tempfile.TemporaryDirectory(prefix="dldoctor-ddp-") as folder:
-        args = (world, folder, source, None if source else subject, ctx.seed)
-        procs = mp.start_processes(ddp_rank.run, args=args, nprocs=world, join=False,
-                                   start_method="spawn" if source else "fork")
+        args = (world, folder, source, subject, ctx.seed)
+        procs = mp.start_processes(ddp_rank.run, args=args, nprocs=world, join=False, start_method="fork")
         try:
             while not procs.join(timeout=JOIN_S):
                 if ctx.time_left() <= 0:

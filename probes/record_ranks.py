@@ -26,11 +26,11 @@ FINDINGS = (
     Finding('world_size', 'number', 'ranks of the run (the headers\' world_size)'),
     Finding('ranks_missing', 'number', 'ranks of the run that left no record'),
     Finding('duplicate_batch_frac', 'number', 'share of the steps compared at which two ranks received the same batch'),
-    Finding('epoch_repeat_frac', 'number', "largest over ranks: share of a rank's batches, from its order's first repeat on, that repeat the batch one period earlier"),
+    Finding('epoch_repeat_frac', 'number', "largest over ranks: share of a rank's batches, after its first batch came back, equal to the batch one period earlier"),
     Finding('param_divergence', 'number', 'largest relative difference across ranks of the parameter checksums at the same step'),
     Finding('bn_local_batch', 'number', 'the per-rank batch size when the model has BatchNorm layers that are not SyncBatchNorm (None without them)'),
-    Finding('straggler_share', 'number', "share of the step time by which one rank's wait for data exceeds the other ranks' median"),
-    Finding('step_time_ratio', 'number', "slowest rank's mean step time / the other ranks' median"),
+    Finding('straggler_share', 'number', "share of the median step time by which one rank's wait for data exceeds the other ranks' median (ranks in DDP)"),
+    Finding('step_time_ratio', 'number', "slowest rank's median step time / the other ranks' median (ranks in DDP)"),
     Finding('lr_batch_scaling', 'number', 'log(learning-rate growth) / log(effective-batch growth) against the single-process baseline: 0 unchanged, 0.5 square-root, 1 linear scaling (None when the batch did not grow)'),
     Finding('baseline_loss_ratio', 'number', 'training loss / the single-process baseline\'s, at the same number of examples seen'),
 )
@@ -139,15 +139,16 @@ def _duplicates(fps: list) -> float | None:
 
 
 def _repeat(fp: dict) -> float | None:
-    """From the first step whose batch equals the first one's (one period on), the share that repeats."""
+    """After the first step whose batch equals the first one's (a candidate period), the share of batches
+    equal to the batch one period before (the match that defined the period is not counted)."""
     order = [fp[s] for s in sorted(fp)]
     if len(order) < 2:
         return None
     period = next((i for i in range(1, len(order)) if order[i] == order[0]), None)
     if period is None:
         return 0.0
-    tail = range(period, len(order))
-    return sum(order[i] == order[i - period] for i in tail) / len(tail)
+    tail = range(period + 1, len(order))
+    return sum(order[i] == order[i - period] for i in tail) / len(tail) if tail else None
 
 
 def _divergence(ranks: list) -> float | None:
@@ -168,15 +169,18 @@ def _divergence(ranks: list) -> float | None:
 
 
 def _means(r: Rank) -> tuple[float | None, float | None]:
-    n = st = dt = 0.0
-    for row in r.steps:
-        k, a, b = row.get("timed_steps") or 0, _num(row.get("step_time")), _num(row.get("data_time"))
-        if k and a is not None and b is not None:
-            n, st, dt = n + k, st + k * a, dt + k * b
-    return (st / n, dt / n) if n else (None, None)
+    """(step time, data time) of a rank: medians over its rows' window means (a stall or a start-up
+    step moves one row, not the median)."""
+    pts = [(_num(row.get("step_time")), _num(row.get("data_time"))) for row in r.steps if row.get("timed_steps")]
+    pts = [(a, b) for a, b in pts if a is not None and b is not None]
+    return (median([a for a, _ in pts]), median([b for _, b in pts])) if pts else (None, None)
 
 
 def _timing(ranks: list) -> tuple[float | None, float | None]:
+    """(straggler_share, step_time_ratio) of ranks that step together: all of them wrapped in DDP, whose
+    all-reduce makes every rank wait for the slowest (ranks that do not synchronise run at their own pace)."""
+    if not all(r.header.get("ddp") for r in ranks):
+        return None, None
     means = [m for m in (_means(r) for r in ranks) if m[0] is not None]
     if len(means) < 2:
         return None, None

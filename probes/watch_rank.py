@@ -58,7 +58,7 @@ def run_id(path) -> tuple[str, str]:
     """(the run's id, where it came from): the same on every rank of one process group."""
     import torch.distributed as dist
 
-    key = STORE_KEY + Path(path).name
+    key = STORE_KEY + str(path)  # as the script gave it: the same string on every rank
     try:
         store = dist.distributed_c10d._get_default_store()
         mine = uuid.uuid4().hex[:16]
