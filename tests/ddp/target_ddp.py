@@ -48,3 +48,31 @@ def batchnorm():
 
 def no_key():
     return _make(sampler=True, key=False)
+
+
+def _slow_on_rank_one(batch):
+    import time
+
+    if dist.is_initialized() and dist.get_rank() == 1:
+        time.sleep(0.03)  # rank 1's loader decodes each batch in the training process
+    return torch.utils.data.default_collate(batch)
+
+
+def straggler():
+    out = _make(sampler=True)
+    ds = out["train_data"].dataset
+    sampler = DistributedSampler(ds, shuffle=True, seed=0) if dist.is_initialized() else None
+    out["train_data"] = DataLoader(ds, batch_size=32, sampler=sampler, shuffle=sampler is None, collate_fn=_slow_on_rank_one)
+    return out
+
+
+def bad_world():
+    out = _make(sampler=True)
+    out["distributed"] = {"world_size": 1}
+    return out
+
+
+def bad_key():
+    out = _make(sampler=True)
+    out["distributed"] = {"world_size": 2, "backend": "nccl"}
+    return out
