@@ -15,6 +15,8 @@ from dldoctor.expert.report import Report, build
 from dldoctor.expert.runner import InProcessRunner, WorkerRunner
 from dldoctor.expert.session import Diagnosis, run_headless
 from dldoctor.expert.target import WORLD_SIZE_ENV, TargetError
+from dldoctor.probes.result import ProbeResult
+from dldoctor.expert.engine import REPORT_THRESHOLD
 
 
 def read_answers(path: str, kb) -> dict[str, engine.Observation]:
@@ -48,21 +50,22 @@ def read_answers(path: str, kb) -> dict[str, engine.Observation]:
     return out
 
 
-def record_result(path: str) -> dict:
-    """Findings of a watch record, as a probe result for the 'record' probe."""
+def record_result(path: str) -> ProbeResult:
+    """Findings of a watch record, as the result of the probe that reads records (the external one)."""
     from dldoctor.probes.record import measure_file
 
     try:
         m = measure_file(path)
     except (OSError, ValueError) as exc:
         raise TargetError(f"{path}: {exc}") from None
-    return _result("record", m)
+    return _result(_external_probe(), m)
 
 
-def record_results(path: str, world_size: int | None = None, baseline: str | None = None) -> list[dict]:
-    """Probe results of ``--record``: one record ('record'), or the rank files of a distributed run
-    (run.jsonl -> run.rank*.jsonl, or a glob), merged: 'record' (rank 0's curves) and 'distributed'."""
-    from dldoctor.probes import record_ranks
+def record_results(path: str, world_size: int | None = None, baseline: str | None = None) -> list[ProbeResult]:
+    """Probe results of ``--record``: one record (the external probe's), or the rank files of a distributed
+    run (run.jsonl -> run.rank*.jsonl, or a glob), merged: rank 0's curves and the ranks compared
+    (probe ``distributed``, probes/record_ranks.py)."""
+    from dldoctor.probes import distributed, record_ranks
 
     try:
         files = record_ranks.find(path)
@@ -73,12 +76,17 @@ def record_results(path: str, world_size: int | None = None, baseline: str | Non
         single, ranks = record_ranks.measure_run(files, world_size, baseline)
     except (OSError, ValueError) as exc:
         raise TargetError(f"{path}: {exc}") from None
-    return [_result("record", single), _result("distributed", ranks)]
+    return [_result(_external_probe(), single), _result(distributed.SPEC.id, ranks)]
 
 
-def _result(pid: str, m) -> dict:
-    return {"id": pid, "status": "ok", "seconds": 0.0, "message": "", "findings": m.findings,
-            "confidence": m.confidence, "details": m.details, "notes": list(m.notes)}
+def _external_probe() -> str:
+    from dldoctor.probes.registry import catalog
+
+    return next(p for p, spec in catalog().items() if spec.external)
+
+
+def _result(pid: str, m) -> ProbeResult:
+    return ProbeResult(pid, "ok", findings=m.findings, confidence=m.confidence, details=m.details, notes=tuple(m.notes))
 
 
 def _select(kb, probes, skip) -> set[str] | None:
@@ -90,7 +98,7 @@ def _select(kb, probes, skip) -> set[str] | None:
     return set(probes if probes is not None else kb.probes) - set(skip)
 
 
-def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = 0.5, kb_dirs=(), answers: str | None = None,
+def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = REPORT_THRESHOLD, kb_dirs=(), answers: str | None = None,
              record: str | None = None, memory_budget_mb: float | None = None, probe_timeout: float = 60.0,
              use_cache: bool = True, on_event=None, kb=None, probes=None, skip_probes=(),
              memory_limit_mb="default", world_size: int | None = None, baseline: str | None = None) -> Report:
