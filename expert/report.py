@@ -19,6 +19,9 @@ class Evidence:
     observed: object
     probe: str
     delta: float
+    finding: str | None = None  # the probe's finding this judgement read (None for answers)
+    threshold: object = None  # the value it was compared with
+    operator: str | None = None  # ">", "<", ">=", "<=", "=", "in", "is"
 
 
 @dataclass
@@ -72,7 +75,8 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
     causes = []
     for b in diag.beliefs():
         c = kb.causes[b.cause]
-        evidence = [Evidence(x.symptom, kb.symptoms[x.symptom].title, x.present, x.observed, x.source, round(x.delta, 4)) for x in b.contributions]
+        evidence = [Evidence(x.symptom, kb.symptoms[x.symptom].title, x.present, x.observed, x.source, round(x.delta, 4),
+                             x.finding, x.threshold, x.operator) for x in b.contributions]
         remedies = [RemedyRef(r, kb.remedies[r].title, kb.remedies[r].cost, list(kb.remedies[r].steps)) for r in c.remedies]
         causes.append(CauseResult(c.id, round(b.score, 6), c.title, c.summary, c.group, c.category, c.prior, evidence, remedies))
     verdict = "problems" if any(c.score >= diag.threshold for c in causes) else "healthy"

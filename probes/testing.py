@@ -15,7 +15,7 @@ the message names the top cause and the evidence that raised it.
 from __future__ import annotations
 
 FAST_S = 1.0  # probes costing at most this (declared seconds) run; the slow ones are left to `dldoctor diagnose`
-LEARNS = ("converges", "decreasing")
+LEARNS = ("overfit-converges", "overfit-decreasing")  # the KB symptoms of a curve that learns
 
 
 def assert_trains(subject, steps: int | None = None, *, threshold: float = 0.5, seed: int = 0, kb=None) -> list:
@@ -50,9 +50,11 @@ def assert_trains(subject, steps: int | None = None, *, threshold: float = 0.5, 
     if overfit is None or overfit["status"] != "ok":
         why = overfit["message"] if overfit else diag.probe_status("overfit-one-batch") or "it did not run"
         problems.append(f"overfit-one-batch could not run: {why}")
-    elif overfit["findings"].get("curve") not in LEARNS:
+    elif not any(getattr(diag.observations.get(s), "present", None) for s in LEARNS):
         f = overfit["findings"]
-        problems.append(f"it cannot overfit one batch: the loss curve {f.get('curve') or 'has no shape'}"
+        shape = next((kb.symptoms[s].title for s, o in diag.observations.items() if o.source == "overfit-one-batch" and o.present
+                      and s.startswith("overfit-") and s not in LEARNS), "has no shape")
+        problems.append(f"it cannot overfit one batch: {shape}"
                         f" (final/first error {_num(f.get('final_ratio'))} after {_num(f.get('steps'))} steps)")
     top = beliefs[0] if beliefs else None
     if top is not None and top.score >= threshold:

@@ -9,6 +9,8 @@ MLP, both with a realistic target error.
 from __future__ import annotations
 
 import pytest
+
+from judged import holds
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -84,7 +86,7 @@ def test_big_mlp_on_60_rows_is_high_variance_and_deterministic(digits):
 def test_healthy_digits_mlp_has_small_terms(digits):
     f = run(digits_subject(digits, mlp(64, 128), target_error=0.03))["findings"]
     assert abs(f["avoidable_bias"]) < 0.05 and abs(f["variance"]) < 0.05 and abs(f["val_overfitting"]) < 0.05
-    assert f["beats_baseline"] is True and f["baseline_error"] == pytest.approx(0.9, abs=0.05)
+    assert holds("bias-variance", f, "no-better-than-baseline") is False and f["baseline_error"] == pytest.approx(0.9, abs=0.05)
 
 
 def test_healthy_regression_mlp_has_small_terms():
@@ -100,7 +102,7 @@ def test_healthy_regression_mlp_has_small_terms():
     f = r["findings"]
     # errors are MSE / Var(y): the mean predictor scores ~1, the noise ~0.006
     assert r["details"]["task"] == "regression" and f["baseline_error"] == pytest.approx(1.0, abs=0.2)
-    assert abs(f["avoidable_bias"]) < 0.05 and abs(f["variance"]) < 0.1 and f["beats_baseline"] is True
+    assert abs(f["avoidable_bias"]) < 0.05 and abs(f["variance"]) < 0.1 and holds("bias-variance", f, "no-better-than-baseline") is False
 
 
 class Constant(nn.Module):
@@ -119,7 +121,7 @@ def test_constant_output_does_not_beat_the_majority_class(digits):
     r = run(s)
     f = r["findings"]
     assert f["source"] == "measured" and any("train_error" in n for n in r["notes"])
-    assert f["beats_baseline"] is False and f["val_error"] >= 0.9 * f["baseline_error"]
+    assert holds("bias-variance", f, "no-better-than-baseline") is True and f["val_error"] >= 0.9 * f["baseline_error"]
 
 
 def test_history_with_test_far_above_validation_is_validation_overfitting(digits):
@@ -132,7 +134,7 @@ def test_history_with_test_far_above_validation_is_validation_overfitting(digits
     assert f["source"] == "history" and r["details"]["run"]["epoch"] == 3
     assert (f["train_error"], f["val_error"], f["test_error"]) == (0.04, 0.08, 0.25)
     assert f["val_overfitting"] == pytest.approx(0.17) and f["variance"] == pytest.approx(0.04)
-    assert f["avoidable_bias"] == pytest.approx(0.01) and f["beats_baseline"] is True
+    assert f["avoidable_bias"] == pytest.approx(0.01) and holds("bias-variance", f, "no-better-than-baseline") is False
     assert [t["name"] for t in r["details"]["terms"]] == ["irreducible", "avoidable bias", "variance",
                                                          "distribution shift", "validation over-fitting"]
 

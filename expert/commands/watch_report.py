@@ -62,7 +62,7 @@ def judged(m) -> tuple[list, list, str]:
     except (KBError, ValueError, OSError) as exc:
         return [], [], f"no diagnosis: the knowledge base did not load ({str(exc).splitlines()[0]})"
     obs = engine.judge(kb, "record", m.findings, m.confidence)
-    present = [(kb.symptoms[s].title, kb.symptoms[s].probe.finding, o.observed) for s, o in sorted(obs.items()) if o.present]
+    present = [(kb.symptoms[s].title, o.finding, o.observed) for s, o in sorted(obs.items()) if o.present]
     causes = [(b.cause, kb.causes[b.cause].title, b.score) for b in engine.rank(kb, obs) if b.score >= 0.2][:5]
     return present, causes, ""
 
