@@ -10,7 +10,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 
-def pretrain(backbone, X, y, steps=600):
+def pretrain(backbone, X, y, steps=200):
     head = nn.Linear(512, 5)
     opt = torch.optim.Adam(list(backbone.parameters()) + list(head.parameters()), lr=2e-3)
     g = torch.Generator().manual_seed(1)
