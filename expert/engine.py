@@ -32,6 +32,8 @@ from typing import Any, Iterable
 
 from dldoctor.expert.compiler import KnowledgeBase
 
+REPORT_THRESHOLD = 0.5  # a cause is reported (and the verdict is 'problems') at this belief: more likely than not
+
 CLIP = 20.0
 
 
@@ -193,7 +195,7 @@ def plan(
     probes: Iterable[str],
     *,
     questions: bool = False,
-    threshold: float = 0.5,
+    threshold: float = REPORT_THRESHOLD,
     probe_costs: dict[str, float] | None = None,
     later: Iterable[str] = (),
 ) -> list[Action]:

@@ -13,7 +13,7 @@ from dldoctor.expert.problems import Problem, did_you_mean
 def check(c, probes: dict) -> list[Problem]:
     P = []
     stages, symptoms, causes, remedies = c.stages, c.symptoms, c.causes, c.remedies
-    pattern_kinds = {v for v in probes["runs"].finding("failure_kind").values} if "runs" in probes else set()
+    pattern_kinds = {v for spec in probes.values() if spec.patterns_finding for v in spec.finding(spec.patterns_finding).values}
 
     for e in c.patterns:
         if pattern_kinds and e.item.kind not in pattern_kinds:

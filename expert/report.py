@@ -55,6 +55,7 @@ class Report:
     questions: list[dict] = field(default_factory=list)  # unanswered questions that could still change the ranking
     bias_variance: dict | None = None
     meta: dict = field(default_factory=dict)
+    steps_total: int = 0  # training steps the probes spent on the user's model, all together
 
     @property
     def top(self) -> CauseResult | None:
@@ -89,18 +90,19 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
         {"symptom": a.id, "question": kb.symptoms[a.id].question, "value": round(a.value, 6)}
         for a in diag.next_steps(questions=True) if a.kind == "question"
     ][:5]
-    bv = diag.records.get("bias-variance")
-    bias_variance = None
-    if bv and bv.get("status") == "ok":
-        bias_variance = {"findings": bv["findings"], **bv.get("details", {})}
-    return Report(verdict, diag.threshold, causes, probes, observations, questions, bias_variance, dict(meta or {}, version=VERSION))
+    sections = {}  # a probe that declares a report section gives its findings and details there
+    for r in diag.records.values():
+        section = kb.probes[r.id].report_section if r.id in kb.probes else None
+        if section and r.ok:
+            sections[section] = {"findings": r.findings, **r.details}
+    return Report(verdict, diag.threshold, causes, probes, observations, questions, sections.get("bias_variance"),
+                  dict(meta or {}, version=VERSION), steps_total=sum(r.steps for r in diag.records.values()))
 
 
-def _probe_entry(r: dict) -> dict:
-    return {
-        "id": r["id"], "status": r["status"], "seconds": r.get("seconds", 0.0), "message": r.get("message", ""),
-        "findings": r.get("findings", {}), "details": r.get("details", {}), "notes": r.get("notes", []),
-    }
+def _probe_entry(r) -> dict:
+    out = r.to_json()
+    out.pop("confidence")
+    return out
 
 
 def strip_timings(data):

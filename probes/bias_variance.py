@@ -39,6 +39,7 @@ SPEC = ProbeSpec(
     needs=('model', 'train_data', 'loss_fn'),
     cost_s=6.0,
     stage='evaluate',
+    report_section='bias_variance',
     doc='Irreducible error (target_error), avoidable bias (train - target), variance (validation - train), validation over-fitting (test - validation), from the history when there is one, else from a short training run; compared with baselines.',
     findings=(
         Finding('source', 'category', 'where the errors come from', values=('history', 'measured')),

@@ -13,12 +13,14 @@ the training curve and the over-training numbers.
 from __future__ import annotations
 
 from dldoctor.probes import curve, overtraining
-from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, Plot, ProbeSpec
 
 SPEC = ProbeSpec(
     id='history',
     title='Curves of a run already made',
     needs=('history',),
+    plots=(Plot('columns', "The run's curves", y='columns', names=('train_loss', 'val_loss', 'train_error', 'val_error'),
+                xlabel='epoch / logged step'),),
     cost_s=0.1,
     runs_model=False,
     stage='evaluate',

@@ -36,12 +36,14 @@ did before; -4 for Adam 1e-6, +2.9 for Adam 10, +1.9 for SGD 10.
 """
 from __future__ import annotations
 
-from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, Plot, ProbeSpec
 
 SPEC = ProbeSpec(
     id='lr-range',
     title='Learning-rate range test',
     needs=('model', 'train_data', 'loss_fn'),
+    plots=(Plot('log_xy', 'Learning-rate range test', x='lrs', y='losses', marks=('configured_lr', 'best_lr'),
+                xlabel='learning rate', ylabel='loss'),),
     cost_s=3.0,
     doc='Sweeps the learning rate exponentially on copies of the model and finds where the loss falls fastest; compares the configured rate with it.',
     findings=(

@@ -44,12 +44,13 @@ spends fewer noisy steps at its floor.  A loss that starts at or below its floor
 """
 from __future__ import annotations
 
-from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, Plot, ProbeSpec
 
 SPEC = ProbeSpec(
     id='overfit-one-batch',
     title='Overfit a single batch',
     needs=('model', 'train_data', 'loss_fn'),
+    plots=(Plot('series', 'Overfitting one batch: loss per step', y='losses', xlabel='step', ylabel='loss'),),
     cost_s=4.0,
     doc="Trains on one batch for up to N steps with the subject's own optimizer and train_step, and measures the loss curve (the KB reads its shape as the guide does).",
     findings=(

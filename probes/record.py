@@ -23,6 +23,7 @@ SPEC = ProbeSpec(
     id='record',
     title='A run recorded by the watch',
     needs=('record',),
+    external=True,
     cost_s=0.1,
     runs_model=False,
     stage='evaluate',

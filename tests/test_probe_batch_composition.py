@@ -11,8 +11,8 @@ from dldoctor.probes.run import run_probe
 
 def run(subject):
     r = run_probe("batch-composition", subject, ctx())
-    assert r["status"] == "ok", r["message"]
-    return r["findings"]
+    assert r.status == "ok", r.message
+    return r.findings
 
 
 @pytest.fixture(scope="module")

@@ -65,8 +65,8 @@ def digits_run(n_train: int, hidden: int, epochs: int, lr: float) -> dict:
 
 def test_memorising_60_rows_is_over_training(one_thread):
     r = probe(digits_run(60, 256, 100, 3e-3))
-    f = r["findings"]
-    print("over-training run:", f, r["details"]["val_curve"])
+    f = r.findings
+    print("over-training run:", f, r.details["val_curve"])
     # validation loss: ~0.88 at its best, ~1.09 at the end (+24%); training loss -> 0
     assert holds("history", f, "overtraining") is True
     assert f["best_val_epoch_frac"] < 0.4
@@ -75,7 +75,7 @@ def test_memorising_60_rows_is_over_training(one_thread):
 
 def test_digits_mlp_on_1000_rows_is_healthy(one_thread):
     r = probe(digits_run(1000, 64, 15, 1e-3))
-    f = r["findings"]
+    f = r.findings
     print("healthy run:", f)
     assert holds("history", f, "overtraining") is False and shape("history", f) == "converges"
     assert f["best_val_epoch_frac"] > 0.8 and f["final_train_ratio"] < 0.2
@@ -109,14 +109,14 @@ def test_both_curves_rising_is_divergence_not_over_training():
     t = [i / (n - 1) for i in range(n)]
     h = {"train_loss": [0.3 + 2 * math.exp(-10 * x) + 2 * max(0, x - 0.4) for x in t],
          "val_loss": [0.4 + 2 * math.exp(-10 * x) + 2 * max(0, x - 0.4) for x in t]}
-    f = probe(h)["findings"]
+    f = probe(h).findings
     assert shape("history", f) == "goes-up" and holds("history", f, "overtraining") is False
 
 
 def test_validation_alone_is_judged_with_lower_confidence():
     r = probe({"val_loss": synthetic(30, 0.02, 0.6, 0)["val_loss"]})
-    assert holds("history", r["findings"], "overtraining") is True and shape("history", r["findings"]) is None
-    assert r["confidence"]["val_rise_over_best"] < 1
+    assert holds("history", r.findings, "overtraining") is True and shape("history", r.findings) is None
+    assert r.confidence["val_rise_over_best"] < 1
 
 
 # ---- files ----------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def test_keras_csv_logger_columns(tmp_path):
     rows += [f"{e},{0.5 + 0.04 * e},{2 / (e + 1)},{0.45 + 0.04 * e},{2.1 / (e + 1)}" for e in range(10)]
     (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
     r = probe("log.csv", str(tmp_path))
-    assert r["status"] == "ok" and shape("history", r["findings"]) in ("converges", "decreasing")
+    assert r.status == "ok" and shape("history", r.findings) in ("converges", "decreasing")
     h = read_history("log.csv", str(tmp_path))
     assert h.series("train_error")[0] == pytest.approx(0.5) and h.series("val_error")[-1] == pytest.approx(0.19)
 
@@ -142,8 +142,8 @@ def test_jsonl_cut_mid_object_uses_the_complete_lines(tmp_path):
     lines = [json.dumps({"epoch": e, "train_loss": 2 / (e + 1), "val_loss": 2.1 / (e + 1)}) for e in range(8)]
     (tmp_path / "h.jsonl").write_text("\n".join(lines) + '\n{"epoch": 8, "train_lo')
     r = probe("h.jsonl", str(tmp_path))
-    assert r["status"] == "ok" and len(r["details"]["columns"]["train_loss"]) == 8
-    assert any("h.jsonl:9" in n and "cut" in n for n in r["notes"])
+    assert r.status == "ok" and len(r.details["columns"]["train_loss"]) == 8
+    assert any("h.jsonl:9" in n and "cut" in n for n in r.notes)
 
 
 @pytest.mark.parametrize("name,content,message", [
@@ -158,12 +158,12 @@ def test_unreadable_files_fail_with_one_line_naming_file_and_place(tmp_path, nam
     with pytest.raises(HistoryError, match=message.replace("(", r"\(").replace(")", r"\)")):
         read_history(name, str(tmp_path))
     r = probe(name, str(tmp_path))
-    assert r["status"] == "failed" and message.split(":")[0] in r["message"] and "\n" not in r["message"]
+    assert r.status == "failed" and message.split(":")[0] in r.message and "\n" not in r.message
 
 
 def test_missing_file_is_named(tmp_path):
     r = probe("nope.csv", str(tmp_path))
-    assert r["status"] == "failed" and str(tmp_path / "nope.csv") in r["message"]
+    assert r.status == "failed" and str(tmp_path / "nope.csv") in r.message
 
 
 def test_non_numeric_extra_columns_are_dropped_with_a_note():
@@ -181,8 +181,8 @@ def test_tensorboard_folder(tmp_path):
         w.add_scalar("Loss/val", 2.1 / (i + 1) + 0.002 * i, i)
     w.close()
     r = probe(str(tmp_path))
-    assert r["status"] == "ok", r["message"]
-    assert shape("history", r["findings"]) == "converges" and holds("history", r["findings"], "overtraining") is False
+    assert r.status == "ok", r.message
+    assert shape("history", r.findings) == "converges" and holds("history", r.findings, "overtraining") is False
 
 
 def test_json_list_of_epochs(tmp_path):

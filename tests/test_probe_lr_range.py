@@ -15,7 +15,7 @@ def sgd(lr):
 
 
 def findings(subject):
-    return run("lr-range", subject)["findings"]
+    return run("lr-range", subject).findings
 
 
 # The sweep finds best rates around 1e-2 for Adam and 1e-1 for SGD on these models (min-loss / 10).

@@ -10,8 +10,8 @@ from dldoctor.probes.run import run_probe
 
 def findings(subject, **kw):
     out = run_probe("memory", subject, ctx(**kw))
-    assert out["status"] == "ok", out["message"]
-    return out["findings"]
+    assert out.status == "ok", out.message
+    return out.findings
 
 
 def keeps_losses():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dldoctor.expert.compiler import KnowledgeBase, compile_kb
+from dldoctor.probes.result import ProbeResult
 
 STAGES = """\
 stages:
@@ -137,10 +138,9 @@ DETAILS = {
 KEYS = {"model", "train_data", "loss_fn", "train_step"}
 
 
-def result(pid: str, status: str = "ok", findings: dict | None = None) -> dict:
-    return {"id": pid, "status": status, "seconds": 0.01, "message": "" if status == "ok" else "it broke",
-            "findings": dict(FINDINGS.get(pid, {}) if findings is None else findings), "confidence": {},
-            "details": dict(DETAILS.get(pid, {})), "notes": []}
+def result(pid: str, status: str = "ok", findings: dict | None = None) -> ProbeResult:
+    return ProbeResult(pid, status, 0.01, "" if status == "ok" else "it broke",
+                       dict(FINDINGS.get(pid, {}) if findings is None else findings), {}, dict(DETAILS.get(pid, {})))
 
 
 class FakeRunner:
