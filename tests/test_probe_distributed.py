@@ -54,8 +54,11 @@ def test_a_distributed_sampler_is_healthy():
 def test_world_size_from_the_command_line():
     report = run("no_key", "--world-size", "2")
     assert probe(report)["status"] == "ok" and probe(report)["findings"]["world_size"] == 2
-    skipped = run("no_key")
-    assert probe(skipped)["status"] == "skipped"
+    # without the key nor the flag the probe is skipped; with nothing else selected nothing was measured,
+    # which is "could not diagnose" (exit 2), never "healthy"
+    skipped = cli(f"{TARGET}:no_key", "--probes", "distributed", "--format", "json")
+    assert skipped.returncode == 2 and "could not diagnose" in skipped.stderr
+    assert probe(json.loads(skipped.stdout))["status"] == "skipped"
 
 
 def test_batch_norm_on_four_examples_per_rank():
