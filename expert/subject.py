@@ -6,7 +6,7 @@ from typing import Any, Callable, Iterable
 
 REQUIRED = ("model", "train_data")  # and loss_fn, unless the model's output carries its own loss
 OPTIONAL = ("loss_fn", "optimizer", "train_step", "forward", "val_data", "test_data", "task", "num_classes", "history",
-            "target_error", "target_key", "input_keys", "search_space")
+            "target_error", "target_key", "input_keys", "search_space", "distributed")
 
 
 @dataclass
@@ -35,11 +35,13 @@ class Subject:
     target_key: str | None = None
     input_keys: Any = None
     search_space: dict | None = None  # for `dldoctor tune`: {"name": spec, ..., "build": build(params) -> subject}
+    distributed: dict | None = None  # {"world_size": N}: probe `distributed` starts N ranks (probes/distributed.py)
     base_dir: str | None = None
+    source: str | None = None  # the target spec it was loaded from (the distributed probe loads it in each rank)
 
     def keys(self) -> set[str]:
         """Subject keys that are set (what probes' ``needs`` are matched against)."""
-        return {f.name for f in fields(self) if f.name != "base_dir" and getattr(self, f.name) is not None}
+        return {f.name for f in fields(self) if f.name not in ("base_dir", "source") and getattr(self, f.name) is not None}
 
     @classmethod
     def from_mapping(cls, data: dict, base_dir: str | None = None) -> "Subject":

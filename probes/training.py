@@ -128,9 +128,7 @@ def make_optimizer(subject, model=None, lr: float | None = None):
         if model is subject.model:
             built = opt
         else:
-            defaults = dict(opt.defaults)
-            defaults.update({k: v for k, v in opt.param_groups[0].items() if k in defaults})
-            built = type(opt)(model.parameters(), **defaults)
+            built = type(opt)(model.parameters(), **constructor_settings(opt))
     elif callable(opt):
         built = opt(model.parameters())
     else:
@@ -139,6 +137,19 @@ def make_optimizer(subject, model=None, lr: float | None = None):
         for g in built.param_groups:
             g["lr"] = lr
     return built
+
+
+def constructor_settings(opt) -> dict:
+    """The hyper-parameters of an optimizer instance that its class's constructor takes: its ``defaults``
+    overridden by its first param group, less the keys the constructor does not accept (AdamW keeps a
+    ``decoupled_weight_decay`` default that its own ``__init__`` refuses)."""
+    import inspect
+
+    params = inspect.signature(type(opt).__init__).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    settings = dict(opt.defaults)
+    settings.update({k: v for k, v in opt.param_groups[0].items() if k in settings})
+    return {k: v for k, v in settings.items() if takes_any or k in params}
 
 
 def configured_lr(subject) -> float:

@@ -62,7 +62,8 @@ def judged(m) -> tuple[list, list, str]:
         kb = load_kb(pyproject_kb_dirs())
     except (KBError, ValueError, OSError) as exc:
         return [], [], f"no diagnosis: the knowledge base did not load ({str(exc).splitlines()[0]})"
-    obs = engine.judge(kb, "record", m.findings, m.confidence)
+    reader = next(pid for pid, spec in kb.probes.items() if spec.external)  # the probe that reads records
+    obs = engine.judge(kb, reader, m.findings, m.confidence)
     present = [(kb.symptoms[s].title, o.finding, o.observed) for s, o in sorted(obs.items()) if o.present]
     causes = [(b.cause, kb.causes[b.cause].title, b.score) for b in engine.rank(kb, obs) if b.score >= 0.2][:5]
     return present, causes, ""
