@@ -11,10 +11,11 @@ an epsilon) stay finite at any confidence.
 How (no training; the first batch, eval mode, no_grad): a forward hook on the last Linear or Conv
 layer to run (the output layer) rescales its output so that its largest |value| is 2, 4, ..., 1024
 - the logits of an ever more confident model, with the same signs - and the loss is computed at
-each.  ``nonfinite_at_output_magnitude`` is the smallest magnitude at which the loss is NaN or Inf
-(None when it stays finite throughout, or is not finite already at the model's own outputs).  A
-saturated sigmoid breaks at 32; an exp that overflows float32 (a Poisson rate) only near 88, a
-hand-written log(softmax) once logits differ by ~100.
+each.  ``finite_up_to_output_magnitude`` is the largest magnitude of the ladder at which the loss
+was still finite, the ladder's top (1024) when it never broke, 0 when it broke at the first (None
+when it is not finite already at the model's own outputs: probe numerics speaks).  A saturated
+sigmoid breaks at 32 (finite up to 16); an exp that overflows float32 (a Poisson rate) only near
+88 (up to 64), a hand-written log(softmax) once logits differ by ~100.
 """
 from __future__ import annotations
 
@@ -25,9 +26,9 @@ SPEC = ProbeSpec(
     title='Loss at saturated outputs',
     needs=('model', 'train_data', 'loss_fn'),
     cost_s=0.2,
-    doc="Rescales the output layer's values as a confident model would produce them (largest |value| 2 ... 1024) and finds the smallest magnitude at which the loss turns NaN or Inf (log of a saturated sigmoid).",
+    doc="Rescales the output layer's values as a confident model would produce them (largest |value| 2 ... 1024) and finds the largest magnitude at which the loss is still finite (log of a saturated sigmoid breaks at 32).",
     findings=(
-        Finding('nonfinite_at_output_magnitude', 'number', "smallest largest-|output-layer value| (2, 4, ... 1024) at which the loss is NaN or Inf; None when it stays finite"),
+        Finding('finite_up_to_output_magnitude', 'number', "largest |output-layer value| of 2, 4, ... 1024 at which the loss is still finite (1024: never broke; 0: broke at 2)"),
     ),
 )
 
@@ -46,7 +47,7 @@ def measure(subject, ctx) -> Measurement:
     x, y = training.to_device(training.first_batch(subject), training.model_device(model))
     layers = [m for m in model.modules() if type(m).__name__ in LAYERS]
     if not layers:
-        return Measurement(findings={"nonfinite_at_output_magnitude": None}, notes=["no Linear or Conv layer to rescale"])
+        return Measurement(findings={"finite_up_to_output_magnitude": None}, notes=["no Linear or Conv layer to rescale"])
     order = []
     handles = [m.register_forward_hook(lambda mod, a, out: order.append(mod)) for m in layers]
     model.eval()
@@ -57,7 +58,7 @@ def measure(subject, ctx) -> Measurement:
         for h in handles:
             h.remove()
     if not math.isfinite(first) or not order:
-        return Measurement(findings={"nonfinite_at_output_magnitude": None},
+        return Measurement(findings={"finite_up_to_output_magnitude": None},
                            notes=["the loss is not finite at the model's own outputs (probe numerics speaks)" if order else "no layer ran"])
     last, scale = order[-1], {}
 
@@ -65,7 +66,7 @@ def measure(subject, ctx) -> Measurement:
         peak = float(out.detach().abs().max()) if torch.is_tensor(out) and out.numel() else 0.0
         return out * (scale["to"] / peak) if peak > 0 else out
 
-    found, losses = None, []
+    found, losses = MAGNITUDES[-1], []
     handle = last.register_forward_hook(rescale)
     try:
         for mag in MAGNITUDES:
@@ -74,10 +75,10 @@ def measure(subject, ctx) -> Measurement:
                 value = training.as_float(training.loss(subject, training.forward(subject, x), y))
             losses.append(value if math.isfinite(value) else None)
             if not math.isfinite(value):
-                found = mag
+                found = MAGNITUDES[len(losses) - 2] if len(losses) > 1 else 0.0
                 break
     finally:
         handle.remove()
     names = {m: n for n, m in model.named_modules()}
-    return Measurement(findings={"nonfinite_at_output_magnitude": found},
+    return Measurement(findings={"finite_up_to_output_magnitude": found},
                        details={"layer": names.get(last), "loss_at_outputs": first, "magnitudes": list(MAGNITUDES[:len(losses)]), "losses": losses})
