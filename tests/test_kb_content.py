@@ -44,7 +44,6 @@ UNUSED_FINDINGS = {
     ("bias-variance", "target_error"): "raw value; avoidable_bias judges it",
     ("bias-variance", "baseline_error"): "raw value; beats_baseline judges it",
     ("batch-independence", "batch_dim"): "context: which inputs dimension was taken as the batch",
-    ("accumulation-scale", "calls_per_step"): "context: the accumulation count k; the ratios judge what it does",
     ("frozen-init", "frozen_weight_frac"): "context; params-frozen (grad-flow) judges how much is frozen",
     ("frozen-init", "frozen_std_over_init"): "context for the report; frozen_max_over_init_bound judges the init",
     ("input-stats", "raw_max_abs"): "one extreme value says nothing of scale (a rare standardised feature reaches |z| 30-40); raw_abs_p99 judges",
