@@ -97,8 +97,9 @@ def _first_tensor(x):
         x = list(x.values())
     elif hasattr(x, "to_tuple"):  # a transformers ModelOutput
         x = list(x.to_tuple())
-    if isinstance(x, (list, tuple)):
-        return next((t for t in map(_first_tensor, x) if t is not None), None)
+    if isinstance(x, (list, tuple)):  # a scalar (a ModelOutput's loss) is no per-example output
+        found = [t for t in map(_first_tensor, x) if t is not None]
+        return next((t for t in found if t.ndim), found[0] if found else None)
     return None
 
 
