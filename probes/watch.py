@@ -410,12 +410,15 @@ class Watch:
             return
         findings = summarize(self.header, self.rows, self.evals, live=True).findings
         self._check_spent += time.perf_counter() - t
-        for sid, judgement, title, likely in self._symptoms:
-            value = findings.get(judgement.finding)
-            if sid in self._warned or not judgement.holds(value):
+        from dldoctor.expert.engine import judge
+
+        observed = judge(self._kb, "record", findings)
+        for sid, _judgement, title, likely in self._symptoms:
+            o = observed.get(sid)
+            if sid in self._warned or o is None or not o.present:
                 continue
             self._warned.add(sid)
-            msg = f"dldoctor watch: step {k}: {title} ({judgement.finding} = {_show(value)})" + (f" (likely: {likely})" if likely else "")
+            msg = f"dldoctor watch: step {k}: {title} ({o.finding} = {_show(o.observed)})" + (f" (likely: {likely})" if likely else "")
             self.warnings.append(msg)
             if self.on_warning == "raise":
                 raise DoomedRun(msg, sid, likely, k)

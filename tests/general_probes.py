@@ -18,8 +18,8 @@ def kb():
 
 def findings(probe_id: str, subject) -> dict:
     out = run_probe(probe_id, subject, ctx(patterns=[(p.kind, p.regex) for p in kb().patterns]))
-    assert out["status"] == "ok", out["message"]
-    return out["findings"]
+    assert out.status == "ok", out.message
+    return out.findings
 
 
 def symptoms(probe_id: str, subject) -> dict:

@@ -16,9 +16,9 @@ SCALE_SYMPTOMS = ("raw-inputs-large", "first-layer-inputs-large", "first-layer-i
 
 def judged(subject) -> dict:
     r = run_probe("input-stats", subject, ctx())
-    assert r["status"] == "ok", r["message"]
-    obs = engine.judge(kb(), "input-stats", r["findings"])
-    return {s: obs[s].present for s in SCALE_SYMPTOMS}, r["findings"]
+    assert r.status == "ok", r.message
+    obs = engine.judge(kb(), "input-stats", r.findings)
+    return {s: obs[s].present for s in SCALE_SYMPTOMS}, r.findings
 
 
 def sparse_standardised(n=2000, dense=20, rare=40, seed=0):
