@@ -48,7 +48,7 @@ def subject(lr):
 
 def test_the_range_test_runs_on_dict_batches_and_sees_a_rate_far_too_high():
     f = findings("lr-range", subject(lr=5.0))  # AdamW; on this easy task the sweep's best is ~0.14
-    assert f["best_lr"] is not None and f["log10_lr_ratio"] > 1.0 and f["configured_diverges"]
+    assert f["best_lr"] is not None and f["log10_lr_ratio"] > 1.0 and f["configured_over_diverge"] >= 1.0
 
 
 def test_a_sane_rate_on_dict_batches_is_not_far_above():
