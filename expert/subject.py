@@ -5,7 +5,8 @@ from dataclasses import dataclass, fields
 from typing import Any, Callable, Iterable
 
 REQUIRED = ("model", "train_data", "loss_fn")
-OPTIONAL = ("optimizer", "train_step", "forward", "val_data", "test_data", "task", "num_classes", "history", "target_error")
+OPTIONAL = ("optimizer", "train_step", "forward", "val_data", "test_data", "task", "num_classes", "history", "target_error",
+            "search_space")
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Subject:
     num_classes: int | None = None
     history: Any = None
     target_error: float | None = None
+    search_space: dict | None = None  # for `dldoctor tune`: {"name": spec, ..., "build": build(params) -> subject}
     base_dir: str | None = None
 
     def keys(self) -> set[str]:
