@@ -74,6 +74,7 @@ class WorkerRunner:
         self.keys: set[str] = set()
         self.facts: dict[str, bool] = {}
         self.log = tempfile.TemporaryFile(mode="w+b")
+        self.env: dict = {}  # extra environment for the worker (e.g. --world-size)
         self.load_seconds = 0.0  # start + import + the target's function, last (re)start
         self.target_seconds = 0.0
         self.starts = 0
@@ -83,7 +84,7 @@ class WorkerRunner:
 
     # -- process management
     def _start(self) -> None:
-        env = dict(os.environ)
+        env = {**os.environ, **self.env}
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ beside the user's files
         env["DLDOCTOR_SCRATCH"] = self.scratch  # the worker redirects the user's writes there (expert.write_guard)

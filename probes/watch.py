@@ -37,7 +37,9 @@ that a non-finite value is checked at once.
 The record (JSON lines, version 1).  Non-finite numbers are written as ``null``.
   line 1  {"kind": "header", "version": 1, "model", "params", "trainable", "every", "layers": [names
           of trainable parameters], "layer_sizes", "relu_layers", "device", "memory": "cuda"|"heap"|"rss",
-          "optimizer", "started", "torch"}
+          "optimizer", "started", "torch", "batch_size": the first training batch's leading dimension}
+          (under torch.distributed also rank, world_size, backend, run_id, ... and each row's batch_fps /
+          params_fp fingerprints: see probes/watch_rank.py; each rank writes its own run.rank{R}.jsonl)
   step    one per record step, and one for the steps still pending before an eval and at the end:
           {"kind": "step", "step": k (0-based index of the last step of the window), "t": seconds since
           start, "losses": [the window's per-step losses], "loss", "timed_steps", "step_time",
@@ -68,6 +70,7 @@ from dldoctor.probes.json_value import clean as _clean, finite as _finite, plain
 from dldoctor.probes.layer_sample import norms as _norms, sample as _sample, segments as _segments
 from dldoctor.probes.memory_gauge import MemoryGauge
 from dldoctor.probes.record import summarize
+from dldoctor.probes.watch_rank import attach as _attach_rank
 
 VERSION = 1
 FLUSH_S = 1.0  # the record file is flushed at most this often (and on exit)
@@ -106,6 +109,7 @@ class Watch:
         self.evals: list[dict] = []
         self.warnings: list[str] = []
         self._hooks, self._relu_hooks, self._file, self._gauge, self._host = [], [], None, None, None
+        self._rank, self._header_due = None, False
         self._started = self._closed = False
 
     # ------------------------------------------------------------ life cycle
@@ -148,9 +152,11 @@ class Watch:
         self._snapshot, self._dead, self._record_next, self._warned = None, {}, True, set()
         self._urgent_done = self._stepped = False
         self._symptoms = self._load_symptoms() if self.on_warning != "off" else []
+        self._rank = _attach_rank(self.model, self._params, self.path, self.header)  # probes/watch_rank.py
+        self.path = self._rank.path  # under torch.distributed: this rank's own file
         if self.path is not None:
             self._file = open(self.path, "w", encoding="utf-8")
-            self._write(self.header)
+            self._header_due = True  # written with the first line, once the first batch gave its size
         self._hooks.append(self.model.register_forward_pre_hook(self._on_forward))
         if self.optimizer is not None:
             self._hooks.append(self.optimizer.register_step_pre_hook(self._on_optimizer_step))
@@ -203,6 +209,7 @@ class Watch:
                 loss = float(loss)
             self._win_losses.append(loss)
         k = self._step
+        self._rank.end_step()
         row = self._emit(k, recorded=True) if self._record_next else None
         self._step = k + 1
         self._record_next = self._step % self.every == 0
@@ -245,6 +252,9 @@ class Watch:
     def _on_forward(self, module, args) -> None:
         if self._t_data is None:
             self._t_data = time.perf_counter()
+        self._rank.on_forward(module, args)
+        if self._header_due and self.header["batch_size"] is not None:
+            self._write(self.header)
 
     def _on_optimizer_step(self, optimizer, args, kwargs) -> None:
         self._stepped = True
@@ -280,6 +290,7 @@ class Watch:
         row["overhead_s"] = round(self._overhead, 6)
         if recorded:
             row.update(self._layer_values(flat[len(flat) - layer[0].shape[0]:] if layer else [], layer))
+        row.update(self._rank.fields(recorded))
         self._write(row)
         slim = {k: v for k, v in row.items() if k in _KEPT}  # small: the watch's own memory is measured too
         self.rows.append(slim)
@@ -371,6 +382,10 @@ class Watch:
     def _write(self, obj: dict) -> None:
         if self._file is None:
             return
+        if self._header_due:
+            self._header_due = False
+            if obj is not self.header:
+                self._write(self.header)
         try:
             text = json.dumps(obj, allow_nan=False, default=_plain)
         except ValueError:  # a non-finite number slipped through: null it rather than stop the run
