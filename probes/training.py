@@ -128,7 +128,7 @@ def configured_lr(subject) -> float:
 
 
 def default_step(model, batch, optimizer, loss_fn, subject=None):
-    inputs, targets = batch
+    inputs, targets = split(batch)
     optimizer.zero_grad()
     out = forward(subject, inputs, model) if subject is not None else model(inputs)
     value = checked_loss(loss_fn(out, targets))
