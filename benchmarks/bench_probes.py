@@ -5,7 +5,8 @@ of the same model and batch (PyTorch Lightning's learning-rate finder alone take
 30 s, on a 2-core machine.  The data and evaluation probes have their own goal and are reported
 apart.  One process, one torch thread (as the worker runs), warm (the first optimizer, the probe
 modules' imports excluded); every probe runs in-process through probes.run.run_probe (seeded,
-restored after).  train-step-audit needs a train_step: it runs with a textbook one (zero_grad,
+restored after).  The general probes of issue 14 are reported apart.  train-step-audit and
+accumulation-scale need a train_step: it runs with a textbook one (zero_grad,
 forward, loss, backward, step: the default step written out), so every model's set is complete.
 
 Costs are CPU seconds of this process (``time.process_time``; one torch thread, so about the time
@@ -26,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 DEBUG_SET = ("runs", "output-vs-target", "loss-at-init", "overfit-one-batch", "lr-range", "grad-flow", "train-step-audit",
              "activations", "numerics", "memory", "regularization")
+GENERAL_SET = ("batch-independence", "eval-determinism", "target-validity", "accumulation-scale", "frozen-init",
+               "loss-saturation")  # issue 14: faults that run without an error
 DATA_SET = ("input-stats", "class-balance", "batch-composition", "label-alignment", "leakage", "shift", "bias-variance")
 GOAL_STEPS, GOAL_SECONDS = 250, 30.0
 REPEATS = 5
@@ -95,7 +98,7 @@ def timed(pid: str, subject, ctx, repeats: int) -> tuple[dict, float, float]:
     """The probe's result, its least CPU time and its least wall-clock time over ``repeats`` runs."""
     from dldoctor.probes.run import run_probe
 
-    if pid == "train-step-audit" and subject.train_step is None:
+    if pid in ("train-step-audit", "accumulation-scale") and subject.train_step is None:
         subject = dataclasses.replace(subject, train_step=textbook_step)
     cpu = wall = float("inf")
     for _ in range(repeats):
@@ -131,6 +134,7 @@ def main() -> None:
         run_probe("runs", subject, ctx)  # warm-up: first forward
         before = plain_step_seconds(subject)  # also the first optimizer (torch imports its compiler then)
         debug = [(pid, *_row(*timed(pid, subject, ctx, REPEATS))) for pid in DEBUG_SET]
+        general = [(pid, *_row(*timed(pid, subject, ctx, REPEATS))) for pid in GENERAL_SET]
         data = [(pid, *_row(*timed(pid, subject, ctx, 1))) for pid in DATA_SET]
         step = min(before, plain_step_seconds(subject))
         print(f"\n{name}: plain training step {step * 1e3:.2f} ms CPU (batch 64; least of 10 blocks of 50)")
@@ -139,6 +143,7 @@ def main() -> None:
         verdicts.append(met)
         print(f"  goal: <= {GOAL_STEPS} plain steps and < {GOAL_SECONDS:.0f} s: {'met' if met else 'NOT met'} "
               f"({cpu / step:.0f} steps, {wall:.2f} s wall)")
+        table(f"general probes (issue 14; least of {REPEATS} runs)", general, step)
         table("data and evaluation probes (their own goal; one run)", data, step)
     print(f"\nissue-4 cost goal: {'met' if all(verdicts) else 'NOT met'} on {sum(verdicts)}/{len(verdicts)} models")
 

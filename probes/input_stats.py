@@ -3,6 +3,13 @@
 dtype and range of the inputs, per-feature mean and spread, constant features, NaN/Inf, and the
 scale of what the first weight layer actually receives (so normalisation inside the model counts).
 
+Scale is judged from what unscaled inputs change - per-feature root-mean-square and spread, and the
+99th percentile of |value| - never from the single largest value: a standardised feature that is
+rarely non-zero has |z| of 30-40 on its few non-zero rows (1/sqrt(share)).  By Chebyshev's
+inequality at most 1% of any standardised feature's values pass |z| = 10, so the 99th percentile of
+standardised inputs stays at or under 10 however sparse they are, while raw pixels and unscaled
+columns put it in the tens to thousands.
+
 Token ids (dict inputs with ``input_ids``, see probes/batch.py) are categorical: their dtype and
 finiteness are reported, no scale or normalisation finding (an id of 20000 is no large value), and
 the details give the id range, sequence lengths and the share of padding (attention mask 0).
@@ -21,8 +28,10 @@ SPEC = ProbeSpec(
     findings=(
         Finding('input_dtype', 'category', 'dtype of the inputs', values=('float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int', 'bool', 'other')),
         Finding('raw_max_abs', 'number', 'largest |value| in the raw inputs'),
+        Finding('raw_abs_p99', 'number', '99th percentile of |value| over all raw input values'),
         Finding('looks_like_raw_pixels', 'bool', 'integer-valued inputs spanning 0..255'),
         Finding('first_layer_input_max_abs', 'number', 'largest |value| reaching the first weight layer'),
+        Finding('first_layer_input_abs_p99', 'number', '99th percentile of |value| over everything reaching the first weight layer'),
         Finding('first_layer_input_rms', 'number', 'largest per-feature root-mean-square reaching the first weight layer (about 1 when standardised)'),
         Finding('first_layer_input_scale_log10', 'number', 'log10 of (largest feature std / smallest feature std) at the first weight layer, over features that vary in at least 1% of rows'),
         Finding('first_layer_input_offset', 'number', 'largest |mean| / std over features at the first weight layer'),
@@ -76,6 +85,7 @@ def measure(subject, ctx) -> Measurement:
     f["nonfinite_inputs"] = bool(not finite.all())
     xf = np.where(finite, x, 0).astype(np.float64)
     f["raw_max_abs"] = float(np.abs(xf).max()) if xf.size else None
+    f["raw_abs_p99"] = float(np.percentile(np.abs(xf), 99)) if xf.size else None
     f["constant_feature_frac"] = float(np.mean(xf.max(0) == xf.min(0))) if len(xf) > 1 else None
     f["looks_like_raw_pixels"] = raw_pixels(xf)
     layer, seen = first_layer_inputs(subject, raw)
@@ -175,7 +185,7 @@ def first_layer_inputs(subject, raw):
 def layer_stats(x) -> dict:
     import numpy as np
 
-    keys = ("first_layer_input_max_abs", "first_layer_input_rms", "first_layer_input_scale_log10", "first_layer_input_offset")
+    keys = ("first_layer_input_max_abs", "first_layer_input_abs_p99", "first_layer_input_rms", "first_layer_input_scale_log10", "first_layer_input_offset")
     if x is not None:
         x = x[np.isfinite(x).all(1)]  # rows with NaN/Inf are reported by nonfinite_inputs
     if x is None or len(x) == 0:
@@ -186,6 +196,7 @@ def layer_stats(x) -> dict:
     ok = std > 0
     return {
         "first_layer_input_max_abs": float(np.abs(x).max()),
+        "first_layer_input_abs_p99": float(np.percentile(np.abs(x), 99)),
         "first_layer_input_rms": float(np.sqrt((x ** 2).mean(0)).max()),
         "first_layer_input_scale_log10": float(np.log10(s.max() / s.min())) if len(s) else None,
         "first_layer_input_offset": float((np.abs(mean[ok]) / std[ok]).max()) if ok.any() else None,

@@ -7,7 +7,8 @@ How (Smith 2017, "Cyclical learning rates", and fastai's lr_find): a deep copy o
 optimizer of the subject's class and hyper-parameters on it (``make_optimizer(subject, model=copy)``),
 85 steps with the rate growing exponentially from 1e-5 to 10 (14 a decade; parameter groups keep
 their ratios to the first group), cycling over the first 8 batches, each step through
-``training.step`` with ``model=copy`` — the user's train_step when given; a train_step that ignores
+``training.step`` with ``model=copy`` — the user's train_step when given, fed the batches as the
+loader yields them (tuples, tuples with extras, dicts: the step unpacks them, not the sweep); a train_step that ignores
 its model argument trains the user's model instead (that model is restored afterwards) and the
 sweep shows no change.  The loss is smoothed by the mean of the last cycle of batches (each batch
 once, so the differences between batches cancel; lag 3.5 steps, a quarter of a decade).  The sweep
@@ -61,6 +62,7 @@ DIVERGE, MIN_DROP = 4.0, 0.9
 
 def measure(subject, ctx) -> Measurement:
     import copy
+    import itertools
     import math
 
     from dldoctor.probes import training
@@ -68,7 +70,7 @@ def measure(subject, ctx) -> Measurement:
     model = copy.deepcopy(subject.model)
     optimizer = training.make_optimizer(subject, model=model)
     base = [g["lr"] for g in optimizer.param_groups]
-    batches = list(training.batches(subject.train_data, BATCHES, training.keys_of(subject)))
+    batches = list(itertools.islice(iter(subject.train_data), BATCHES))  # as the loader gives them: the step reads them
     lrs, losses, smooth = [], [], []
     diverge_lr, notes, full = None, [], len(batches) - 1  # smooth[full:]: means over a whole cycle
     for i in range(STEPS):

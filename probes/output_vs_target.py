@@ -38,6 +38,7 @@ SPEC = ProbeSpec(
         Finding('shape_broadcast', 'bool', 'outputs and targets have different shapes that the loss broadcasts silently, e.g. (N,1) against (N,)'),
         Finding('outputs_probabilities', 'bool', 'outputs are already probabilities (non-negative, summing to 1 over the class dimension, or in (0,1) for one output) while the loss expects logits'),
         Finding('outputs_log_probabilities', 'bool', 'outputs are log-probabilities (log-softmax) while the loss applies its own softmax'),
+        Finding('outputs_not_log_probabilities', 'bool', 'the loss takes log-probabilities (NLLLoss, KLDivLoss) and the outputs are not (logsumexp over the classes is not 0: raw logits)'),
         Finding('normalized_wrong_dim', 'bool', 'outputs sum to 1 (or logsumexp 0) over the batch dimension instead of the class dimension'),
         Finding('label_out_of_range', 'bool', 'some class label is negative or not below the number of outputs'),
         Finding('label_min', 'number', 'smallest class label in the batch'),
@@ -87,6 +88,8 @@ def measure(subject, ctx) -> Measurement:
         if two_d:
             findings["outputs_probabilities"] = _sums_to_one(out, 1) and kind.expects == "logits"
             findings["outputs_log_probabilities"] = _logsumexp_zero(out, 1) and kind.name == "cross-entropy"
+            if kind.expects == "log-probabilities":
+                findings["outputs_not_log_probabilities"] = not (_logsumexp_zero(out, 1) or _sums_to_one(out, 1) or _logsumexp_zero(out, 0))
         else:
             findings["outputs_probabilities"] = _unit_interval(out) and kind.expects == "logits"
     if out.dim() >= 2 and out.shape[0] > 1:

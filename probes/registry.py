@@ -19,6 +19,12 @@ PROBE_MODULES: dict[str, str] = {
     "numerics": "dldoctor.probes.numerics",
     "memory": "dldoctor.probes.memory",
     "regularization": "dldoctor.probes.regularization",
+    "batch-independence": "dldoctor.probes.batch_independence",
+    "eval-determinism": "dldoctor.probes.eval_determinism",
+    "target-validity": "dldoctor.probes.target_validity",
+    "accumulation-scale": "dldoctor.probes.accumulation_scale",
+    "frozen-init": "dldoctor.probes.frozen_init",
+    "loss-saturation": "dldoctor.probes.loss_saturation",
     # data, labels and evaluation
     "input-stats": "dldoctor.probes.input_stats",
     "class-balance": "dldoctor.probes.class_balance",

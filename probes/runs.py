@@ -32,7 +32,7 @@ SPEC = ProbeSpec(
     doc="Runs one forward pass, the loss and a backward pass on the first real batch. A failure is classified by the regular expressions in the KB's patterns.yaml (ctx.patterns) and names the module where it happened.",
     findings=(
         Finding('crashed', 'bool', 'forward, loss or backward raised an exception'),
-        Finding('failure_kind', 'category', "the class of the failure, by the KB's patterns; 'none' when it ran", values=('none', 'shape-mismatch', 'dtype-casting', 'device-mismatch', 'label-out-of-range', 'out-of-memory', 'other')),
+        Finding('failure_kind', 'category', "the class of the failure, by the KB's patterns; 'none' when it ran", values=('none', 'shape-mismatch', 'dtype-casting', 'device-mismatch', 'label-out-of-range', 'out-of-memory', 'wrong-loss-input', 'graph-cut', 'graph-reused', 'inplace-modified', 'other')),
         Finding('failure_stage', 'category', 'where it failed', values=('none', 'data', 'forward', 'loss', 'backward')),
         Finding('failure_module', 'text', 'qualified name of the module whose forward raised, if any'),
         Finding('loss_finite', 'bool', 'the first loss is a finite number'),

@@ -41,6 +41,11 @@ UNUSED_FINDINGS = {
     ("bias-variance", "val_error"): "raw value; variance judges it",
     ("bias-variance", "test_error"): "raw value; val_overfitting judges it",
     ("bias-variance", "target_error"): "raw value; avoidable_bias judges it",
+    ("batch-independence", "batch_dim"): "context: which inputs dimension was taken as the batch",
+    ("frozen-init", "frozen_weight_frac"): "context; params-frozen (grad-flow) judges how much is frozen",
+    ("frozen-init", "frozen_std_over_init"): "context for the report; frozen_max_over_init_bound judges the init",
+    ("input-stats", "raw_max_abs"): "one extreme value says nothing of scale (a rare standardised feature reaches |z| 30-40); raw_abs_p99 judges",
+    ("input-stats", "first_layer_input_max_abs"): "one extreme value says nothing of scale; first_layer_input_abs_p99 judges",
     # probe `record` (the watch) has its symptoms in kb/symptoms/record.yaml, owned elsewhere
     ("record", "steps"): "context of a recorded run",
     ("record", "final_train_ratio"): "recorded run; judged through its curve",

@@ -41,7 +41,7 @@ class Lambda(nn.Module):
 def test_healthy_models_stay_finite(make):
     f = findings(make())
     assert f == {"nonfinite_forward": False, "nonfinite_backward": False,
-                 "first_nonfinite_module": None, "nonfinite_after_steps": None}
+                 "first_nonfinite_module": None, "nonfinite_after_steps": None, "loss_ratio_before_nonfinite": None}
 
 
 def test_log_of_saturated_softmax_in_forward():

@@ -91,9 +91,9 @@ def test_an_allocation_that_cannot_be_met_is_out_of_memory_in_the_module_that_as
     assert (f["failure_kind"], f["failure_module"]) == ("out-of-memory", "1")
 
 
-def test_a_loss_without_graph_fails_in_backward_as_other():
+def test_a_loss_without_graph_fails_in_backward_as_a_cut_graph():
     f = crash(digits_mlp(loss_fn=lambda o, t: torch.tensor(1.0)))
-    assert (f["failure_kind"], f["failure_stage"], f["loss_finite"]) == ("other", "backward", True)
+    assert (f["failure_kind"], f["failure_stage"], f["loss_finite"]) == ("graph-cut", "backward", True)
 
 
 def test_a_loader_without_targets_fails_in_data():
@@ -141,7 +141,7 @@ def test_hooks_are_removed_and_findings_deterministic():
     ("RuntimeError: Input type (double) and bias type (float) should be the same", "dtype-casting"),
     ("RuntimeError: expected scalar type Float but found Double", "dtype-casting"),
     ("RuntimeError: size mismatch, m1: [64 x 784], m2: [500 x 10]", "shape-mismatch"),
-    ("RuntimeError: Trying to backward through the graph a second time", "other"),
+    ("RuntimeError: Trying to backward through the graph a second time", "graph-reused"),
 ])
 def test_documented_messages_classify(message, kind):
     assert classify(message, kb_patterns()) == kind
