@@ -15,6 +15,7 @@ import json
 import math
 from pathlib import Path
 
+from dldoctor.probes import record_signals
 from dldoctor.probes.curve import SHAPES, classify, median
 from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
@@ -44,6 +45,7 @@ SPEC = ProbeSpec(
         Finding('dead_frac_late', 'number', 'late median of the largest share, over ReLU layers, of units dead for a whole batch'),
         Finding('memory_growth_mb_per_1k_steps', 'number', 'median slope of memory (device, or host heap where larger) after the first quarter, between points a quarter apart', unit='MB/1k steps'),
         Finding('data_wait_frac', 'number', 'share of step time spent waiting for the next batch'),
+        *record_signals.FINDINGS,
     ),
 )
 
@@ -225,6 +227,10 @@ def summarize(header: dict, steps: list[dict], evals: list[dict], live: bool = F
             f["memory_growth_mb_per_1k_steps"] = 1000.0 * max(slopes)
             conf["memory_growth_mb_per_1k_steps"] = conf_trend
 
+    more, more_details, more_notes = record_signals.findings(header, steps, rec, shape, at, losses, early_end,
+                                                             f["update_ratio_late"], f["dead_frac_late"], MIN_TREND)
+    f.update(more)
+    notes += more_notes
     wait = total = 0.0
     for r in steps:  # step 0 is never timed: it has no previous step (start-up costs stay out)
         k, st, dt = r.get("timed_steps") or 0, _num(r.get("step_time")), _num(r.get("data_time"))
@@ -246,6 +252,7 @@ def summarize(header: dict, steps: list[dict], evals: list[dict], live: bool = F
         "evals": [{"step": e.get("step"), **(e.get("metrics") or {})} for e in evals],
         "curve": {k: v for k, v in shape.items() if k != "shape"},
         "header": {k: header.get(k) for k in ("model", "params", "every", "device", "memory", "optimizer")},
+        **more_details,
     }
     return Measurement(findings=f, confidence=conf, details=details, notes=notes)
 

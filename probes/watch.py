@@ -68,6 +68,7 @@ from dldoctor.probes.json_value import clean as _clean, finite as _finite, plain
 from dldoctor.probes.layer_sample import norms as _norms, sample as _sample, segments as _segments
 from dldoctor.probes.memory_gauge import MemoryGauge
 from dldoctor.probes.record import summarize
+from dldoctor.probes.watch_signals import FirstBatches, GradCarry
 
 VERSION = 1
 FLUSH_S = 1.0  # the record file is flushed at most this often (and on exit)
@@ -75,7 +76,8 @@ CHECK_SHARE = 0.01  # default share of the run's wall time for early-warning che
 GRACE_S = 0.05  # ... beyond a first allowance, so that a short run's start is measured too
 ACTIVATIONS = (nn.ReLU, nn.ReLU6)
 _KEPT = frozenset(("step", "losses", "timed_steps", "step_time", "data_time", "recorded", "grad_norm", "nonfinite_grad",
-                   "first_last_grad_ratio", "update_ratio", "dead_frac", "memory_mb", "host_mb"))  # rows kept in memory
+                   "first_last_grad_ratio", "update_ratio", "dead_frac", "memory_mb", "host_mb", "grad_carry", "inputs",
+                   "outputs", "nonfinite_layers", "nonfinite_weights"))  # rows kept in memory
 
 
 class DoomedRun(RuntimeError):
@@ -93,7 +95,8 @@ def watch(model, optimizer=None, record=None, every: int = 10, **options) -> "Wa
 
 class Watch:
     def __init__(self, model: nn.Module, optimizer=None, *, record=None, every: int = 10,
-                 on_warning: str = "print", warmup: int = 100, check_share: float = CHECK_SHARE, kb=None, stream=None):
+                 on_warning: str = "print", warmup: int = 100, check_share: float = CHECK_SHARE, kb=None, stream=None,
+                 classes: int | None = None):
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be a positive integer, got {every!r}")
         if on_warning not in ("print", "raise", "off"):
@@ -101,11 +104,13 @@ class Watch:
         self.model, self.optimizer, self.every = model, optimizer, every
         self.path = Path(record) if record is not None else None
         self.on_warning, self.warmup, self.check_share, self._kb, self._stream = on_warning, warmup, check_share, kb, stream
+        self.classes = classes
         self.header: dict = {}
         self.rows: list[dict] = []  # step rows without the per-layer lists: what summarize reads
         self.evals: list[dict] = []
         self.warnings: list[str] = []
         self._hooks, self._relu_hooks, self._file, self._gauge, self._host = [], [], None, None, None
+        self._first = self._carry = None
         self._started = self._closed = False
 
     # ------------------------------------------------------------ life cycle
@@ -140,6 +145,7 @@ class Watch:
             "relu_layers": [n for n, _ in self._relus], "device": str(self._device), "memory": self._gauge.kind,
             "optimizer": type(self.optimizer).__name__ if self.optimizer is not None else None,
             "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "torch": torch.__version__,
+            "classes": self.classes,
         }
         self._step, self._t0 = 0, time.perf_counter()
         self._t_end = self._t_data = None
@@ -155,6 +161,10 @@ class Watch:
         if self.optimizer is not None:
             self._hooks.append(self.optimizer.register_step_pre_hook(self._on_optimizer_step))
         self._attach_relus()
+        self._first = FirstBatches(self.model)
+        if self.optimizer is not None and self._params:
+            self._carry = GradCarry(self._params[self._weights[-1]])
+            self._carry.arm()
         return self
 
     def close(self, exc: BaseException | None = None) -> None:
@@ -175,6 +185,9 @@ class Watch:
             for h in self._hooks + self._relu_hooks:
                 h.remove()
             self._hooks, self._relu_hooks, self._snapshot = [], [], None
+            for part in (self._first, self._carry):
+                if part is not None:
+                    part.close()
             for gauge in (self._gauge, self._host):
                 if gauge is not None:
                     gauge.close()
@@ -208,6 +221,8 @@ class Watch:
         self._record_next = self._step % self.every == 0
         if self._record_next and not self._relu_hooks:
             self._attach_relus()
+        if self._record_next and self._carry is not None:
+            self._carry.arm()
         if row is not None:
             bad = bool(row.get("nonfinite_grad")) or None in row["losses"]
             self._check(k, urgent=bad and not self._urgent_done)
@@ -245,9 +260,13 @@ class Watch:
     def _on_forward(self, module, args) -> None:
         if self._t_data is None:
             self._t_data = time.perf_counter()
+        if self._first.watching_inputs:
+            self._first.on_input(args)
 
     def _on_optimizer_step(self, optimizer, args, kwargs) -> None:
         self._stepped = True
+        if self._record_next and self._carry is not None:
+            self._carry.at_step()
         if self._record_next and self._snapshot is None and self._segments is not None:
             self._snapshot = self._sampled()  # a copy of the sampled weights before the step
 
@@ -278,6 +297,7 @@ class Watch:
             row.update(timed_steps=n, step_time=self._win_time / n, data_time=self._win_data / n)
         self._win_losses, self._win_time, self._win_data, self._win_timed = [], 0.0, 0.0, 0
         row["overhead_s"] = round(self._overhead, 6)
+        row.update(self._first.take())
         if recorded:
             row.update(self._layer_values(flat[len(flat) - layer[0].shape[0]:] if layer else [], layer))
         self._write(row)
@@ -320,6 +340,10 @@ class Watch:
             layout["update"] = list(range(len(self._params)))
         if layout["dead"]:
             parts.append(torch.stack([self._dead[i] for i in layout["dead"]]))
+        carry = self._carry.take() if self._carry is not None else None
+        if carry is not None:
+            parts.append(carry.reshape(1).to(parts[0].device if parts else carry.device))
+            layout["carry"] = True
         self._snapshot, self._dead = None, {}
         if self.every > 1:
             for h in self._relu_hooks:
@@ -338,6 +362,8 @@ class Watch:
 
     def _layer_values(self, flat: list, layer) -> dict:
         layout = layer[1] if layer else {"grad": [], "update": [], "dead": []}
+        if layout.get("carry"):
+            flat, carry = flat[:-1], flat[-1]
         n_g, n_u = len(layout["grad"]), len(layout["update"])
         grads = [None] * len(self._params)
         for i, v in zip(layout["grad"], flat[:n_g]):
@@ -345,6 +371,8 @@ class Watch:
         out = {"recorded": True, "grad_norms": [_finite(v) for v in grads]}
         present = [v for v in grads if v is not None]
         out["nonfinite_grad"] = any(not math.isfinite(v) for v in present)
+        if out["nonfinite_grad"]:  # where it first shows: the layers, in the model's order
+            out["nonfinite_layers"] = [self._names[i] for i, v in enumerate(grads) if v is not None and not math.isfinite(v)]
         if out["nonfinite_grad"] and self.optimizer is not None and not self._stepped:
             out["nonfinite_grad"], out["skipped_step"] = False, True  # a GradScaler skipped the step: AMP at work
         out["grad_norm"] = _finite(math.sqrt(sum(v * v for v in present))) if present and not out["nonfinite_grad"] else None
@@ -354,6 +382,9 @@ class Watch:
         if n_u:
             w, d = flat[n_g:n_g + n_u], flat[n_g + n_u:n_g + 2 * n_u]  # squared norms
             ratios = [_finite(math.sqrt(dv / wv)) if wv > 0 else None for wv, dv in zip(w, d)]
+            bad = [self._names[i] for i, wv in enumerate(w) if not math.isfinite(wv)]
+            if bad:
+                out["nonfinite_weights"] = bad
             out["update_ratios"] = ratios
             known = sorted(ratios[i] for i in self._weights if ratios[i] is not None)
             out["update_ratio"] = known[len(known) // 2] if known else None
@@ -366,6 +397,8 @@ class Watch:
             out["host_mb"] = self._host.read(time.perf_counter() - self._t0)
         if self.optimizer is not None:
             out["lr"] = [_plain(g.get("lr")) for g in self.optimizer.param_groups]
+        if layout.get("carry"):
+            out["grad_carry"] = _finite(carry)
         return out
 
     def _write(self, obj: dict) -> None:
