@@ -52,6 +52,7 @@ SPEC = ProbeSpec(
 MIN_TREND = 6  # record steps needed before a trend (growth, slope, late medians) is reported
 MAX_BINS = 400  # the loss curve is classified on at most this many bin means
 OVERTRAIN_RISE = 0.10  # validation loss this far above its best counts as turned up
+LIVE_SHAPES = ("explodes", "goes-up")  # shapes an unfinished curve keeps: neither divergence nor giving back the gains undoes itself
 
 
 def read(path) -> tuple[dict, list[dict], list[dict], list[str]]:
@@ -183,8 +184,9 @@ def summarize(header: dict, steps: list[dict], evals: list[dict], live: bool = F
     """Findings (and plot-ready details) of a record's step and eval rows.
 
     live: the run is still going (the watch's early warnings).  A curve's shape is then reported only
-    when it ``explodes``: divergence does not undo itself, whereas an unfinished curve that looks flat
-    or noisy so far (a slow start, a warm-up) has no shape yet.
+    when it ``explodes`` or ``goes-up`` (``LIVE_SHAPES``): a divergence or a loss that gave back most
+    of its gains does not undo itself, whereas an unfinished curve that looks flat or noisy so far (a
+    slow start, a warm-up) has no shape yet.
     """
     f = {s.name: None for s in SPEC.findings}
     conf, notes = {}, []
@@ -195,7 +197,7 @@ def summarize(header: dict, steps: list[dict], evals: list[dict], live: bool = F
     bx, by = _bins(at, losses)
     shape = classify(by)
     f["curve"], f["final_train_ratio"] = shape["shape"], shape["ratio"]
-    if live and f["curve"] != "explodes":
+    if live and f["curve"] not in LIVE_SHAPES:
         f["curve"] = None
     f["overtraining"], f["best_val_frac"] = _overtraining(at, losses, evals)
 

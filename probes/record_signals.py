@@ -18,12 +18,14 @@ FINDINGS = (
     Finding('first_last_grad_ratio_init', 'number', 'at the first record step (before any update): gradient RMS of the first weight layer / of the last'),
     Finding('dead_frac_init', 'number', 'at the first record step (before any update): largest share of dead units over ReLU layers'),
     Finding('dead_frac_rise', 'number', 'dead_frac_late - dead_frac_init: units that died during the run'),
+    Finding('dead_frac_rise_early', 'number', 'largest dead share over the first quarter of record steps - dead_frac_init: units killed by the first steps'),
     Finding('grad_norm_init', 'number', 'at the first record step (before any update): the total gradient norm'),
     Finding('update_ratio_early', 'number', 'median over the first quarter of record steps of the median over layers of |update| / |weight|'),
     Finding('update_ratio_trend', 'number', 'log10 of update_ratio_late / update_ratio_early', unit='log10'),
     Finding('grad_carry_median', 'number', 'median over record steps after the first of: |.grad| at optimizer.step / the sum of the gradient norms backward added since the last step (<= 1 when .grad is reset)'),
     Finding('frozen_frac', 'number', 'share of the parameters that do not require gradients'),
     Finding('unchanged_frac', 'number', 'share of the trainable weight layers whose update was exactly 0 at every record step'),
+    Finding('loss_peak_early', 'number', 'largest finite per-step loss in the first quarter of the steps / the start level'),
     Finding('nonfinite_before_frac', 'number', 'share of the steps before the first non-finite value'),
     Finding('loss_peak_before_nonfinite', 'number', 'largest finite loss before the first non-finite value / the start level'),
 )
@@ -72,6 +74,9 @@ def findings(header: dict, steps: list[dict], rec: list[dict], shape: dict, at: 
         f["grad_norm_init"] = _num(first.get("grad_norm"))
     if dead_late is not None and f["dead_frac_init"] is not None:
         f["dead_frac_rise"] = dead_late - f["dead_frac_init"]
+    early_dead = [v for v in (_num(r.get("dead_frac")) for r in rec[:early_end]) if v is not None]
+    if early_dead and f["dead_frac_init"] is not None and len(rec) >= min_trend:
+        f["dead_frac_rise_early"] = max(early_dead) - f["dead_frac_init"]
     if len(rec) >= min_trend:
         early = [v for v in (_num(r.get("update_ratio")) for r in rec[:early_end]) if v is not None]
         f["update_ratio_early"] = median(early) if early else None
@@ -90,6 +95,9 @@ def findings(header: dict, steps: list[dict], rec: list[dict], shape: dict, at: 
         still = [i for i in weights if all(i < len(u) and u[i] == 0 for u in per_layer)]
         f["unchanged_frac"] = len(still) / len(weights)
 
+    q = [v for v in losses[:max(3, len(losses) // 4)] if math.isfinite(v)]
+    if q and shape.get("start"):
+        f["loss_peak_early"] = max(q) / shape["start"]
     bad_at = next((s for s, v in zip(at, losses) if not math.isfinite(v)), None)
     grad_bad = next((r for r in rec if r.get("nonfinite_grad")), None)
     first_bad = min(x for x in (bad_at, grad_bad and grad_bad["step"]) if x is not None) if (bad_at is not None or grad_bad) else None

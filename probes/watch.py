@@ -151,9 +151,9 @@ class Watch:
         self._t_end = self._t_data = None
         self._win_losses, self._win_time, self._win_data, self._win_timed = [], 0.0, 0.0, 0
         self._overhead, self._last_flush, self._check_spent = 0.0, self._t0, 0.0
-        self._snapshot, self._dead, self._record_next, self._warned = None, {}, True, set()
+        self._snapshot, self._dead, self._record_next = None, {}, True
         self._urgent_done = self._stepped = False
-        self._symptoms = self._load_symptoms() if self.on_warning != "off" else []
+        self._early = self._load_warnings() if self.on_warning != "off" else None
         if self.path is not None:
             self._file = open(self.path, "w", encoding="utf-8")
             self._write(self.header)
@@ -416,49 +416,30 @@ class Watch:
 
     # ------------------------------------------------------------ early warning
 
-    def _load_symptoms(self) -> list:
+    def _load_warnings(self):
         from dldoctor.expert.problems import KBError
+        from dldoctor.probes.watch_warnings import EarlyWarning
 
         try:
-            if self._kb is None:
-                from dldoctor.expert.knowledge import load_kb
-
-                self._kb = load_kb()
+            return EarlyWarning(self._kb)
         except (KBError, ValueError, OSError, ImportError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             print(f"dldoctor watch: early warnings are off (the knowledge base did not load: {first})", file=self._stream or sys.stderr)
-            return []
-        kb, out = self._kb, []
-        for sid in kb.symptoms_by_probe.get("record", ()):
-            edges = [e for e in kb.by_symptom.get(sid, ()) if e.weight > 0]
-            likely = max(edges, key=lambda e: (e.weight, e.cause)).cause if edges else None
-            out.append((sid, kb.symptoms[sid].probe, kb.symptoms[sid].title, likely))
-        return out
+            return None
 
     def _check(self, k: int, urgent: bool = False) -> None:
-        if not self._symptoms or len(self._warned) == len(self._symptoms):
+        if self._early is None or self._early.done:
             return
         t = time.perf_counter()
         if not urgent and (k < self.warmup or self._check_spent > self.check_share * (t - self._t0)):
             return
-        findings = summarize(self.header, self.rows, self.evals, live=True).findings
+        found = self._early.check(k, summarize(self.header, self.rows, self.evals, live=True))
         self._check_spent += time.perf_counter() - t
-        for sid, judgement, title, likely in self._symptoms:
-            value = findings.get(judgement.finding)
-            if sid in self._warned or not judgement.holds(value):
-                continue
-            self._warned.add(sid)
-            msg = f"dldoctor watch: step {k}: {title} ({judgement.finding} = {_show(value)})" + (f" (likely: {likely})" if likely else "")
-            self.warnings.append(msg)
+        for w in found:
+            self.warnings.append(w.message)
             if self.on_warning == "raise":
-                raise DoomedRun(msg, sid, likely, k)
-            print(msg, file=self._stream or sys.stderr)
-
-
-def _show(v) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    return f"{v:.3g}" if isinstance(v, float) else str(v)
+                raise DoomedRun(w.message, w.symptom, w.cause, k)
+            print(w.message, file=self._stream or sys.stderr)
 
 
 class _CallableModule(types.ModuleType):

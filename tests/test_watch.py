@@ -133,7 +133,7 @@ def test_exploding_gradients(kb, digits, tmp_path):
     m, ranked = diagnosis(kb, tmp_path / "run.jsonl")
     assert m.findings["grad_norm_growth"] > 3  # 10^5.6 by the end; a healthy run stays under 1
     assert ranked[0].cause == "exploding-gradients"
-    assert w.warnings and "(likely: exploding-gradients)" in w.warnings[0] and w.warnings[0] in stream.getvalue()
+    assert w.warnings and "(likely: exploding-gradients, belief " in w.warnings[0] and w.warnings[0] in stream.getvalue()
     assert int(w.warnings[0].split("step ")[1].split(":")[0]) >= 100  # not before the fault
 
 
