@@ -68,10 +68,12 @@ from dldoctor.probes.json_value import clean as _clean, finite as _finite, plain
 from dldoctor.probes.layer_sample import norms as _norms, sample as _sample, segments as _segments
 from dldoctor.probes.memory_gauge import MemoryGauge
 from dldoctor.probes.record import summarize
+from dldoctor.probes.watch_pace import Pace
 from dldoctor.probes.watch_signals import FirstBatches, GradCarry
 
 VERSION = 1
 FLUSH_S = 1.0  # the record file is flushed at most this often (and on exit)
+MAX_SHARE = 0.02  # default share of the training time the record steps may take (probes/watch_pace.py)
 CHECK_SHARE = 0.01  # default share of the run's wall time for early-warning checks (and heap readings)
 GRACE_S = 0.05  # ... beyond a first allowance, so that a short run's start is measured too
 ACTIVATIONS = (nn.ReLU, nn.ReLU6)
@@ -96,7 +98,7 @@ def watch(model, optimizer=None, record=None, every: int = 10, **options) -> "Wa
 class Watch:
     def __init__(self, model: nn.Module, optimizer=None, *, record=None, every: int = 10,
                  on_warning: str = "print", warmup: int = 100, check_share: float = CHECK_SHARE, kb=None, stream=None,
-                 classes: int | None = None):
+                 classes: int | None = None, max_share: float | None = MAX_SHARE):
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be a positive integer, got {every!r}")
         if on_warning not in ("print", "raise", "off"):
@@ -104,13 +106,13 @@ class Watch:
         self.model, self.optimizer, self.every = model, optimizer, every
         self.path = Path(record) if record is not None else None
         self.on_warning, self.warmup, self.check_share, self._kb, self._stream = on_warning, warmup, check_share, kb, stream
-        self.classes = classes
+        self.classes, self.max_share = classes, max_share
         self.header: dict = {}
         self.rows: list[dict] = []  # step rows without the per-layer lists: what summarize reads
         self.evals: list[dict] = []
         self.warnings: list[str] = []
         self._hooks, self._relu_hooks, self._file, self._gauge, self._host = [], [], None, None, None
-        self._first = self._carry = None
+        self._first = self._carry = self._pre = self._opt_hook = None
         self._started = self._closed = False
 
     # ------------------------------------------------------------ life cycle
@@ -149,22 +151,19 @@ class Watch:
         }
         self._step, self._t0 = 0, time.perf_counter()
         self._t_end = self._t_data = None
-        self._win_losses, self._win_time, self._win_data, self._win_timed = [], 0.0, 0.0, 0
-        self._overhead, self._last_flush, self._check_spent = 0.0, self._t0, 0.0
+        self._win_losses, self._win_time, self._win_data, self._win_timed, self._win_waited = [], 0.0, 0.0, 0, 0
+        self._overhead, self._last_flush, self._check_spent, self._hook_s = 0.0, self._t0, 0.0, 0.0
+        self._pace = Pace(self.every, self.max_share)
         self._snapshot, self._dead, self._record_next = None, {}, True
         self._urgent_done = self._stepped = False
         self._early = self._load_warnings() if self.on_warning != "off" else None
         if self.path is not None:
             self._file = open(self.path, "w", encoding="utf-8")
             self._write(self.header)
-        self._hooks.append(self.model.register_forward_pre_hook(self._on_forward))
-        if self.optimizer is not None:
-            self._hooks.append(self.optimizer.register_step_pre_hook(self._on_optimizer_step))
-        self._attach_relus()
         self._first = FirstBatches(self.model)
         if self.optimizer is not None and self._params:
             self._carry = GradCarry(self._params[self._weights[-1]])
-            self._carry.arm()
+        self._arm()
         return self
 
     def close(self, exc: BaseException | None = None) -> None:
@@ -182,9 +181,9 @@ class Watch:
                     raise
                 lost = f" (the last steps were lost: {type(err).__name__})"
         finally:
-            for h in self._hooks + self._relu_hooks:
+            for h in self._hooks + self._relu_hooks + [h for h in (self._pre, self._opt_hook) if h is not None]:
                 h.remove()
-            self._hooks, self._relu_hooks, self._snapshot = [], [], None
+            self._hooks, self._relu_hooks, self._snapshot, self._pre, self._opt_hook = [], [], None, None, None
             for part in (self._first, self._carry):
                 if part is not None:
                     part.close()
@@ -203,10 +202,12 @@ class Watch:
     def step(self, loss=None) -> None:
         """Mark the end of one training step (after ``optimizer.step()``), with its loss."""
         t = time.perf_counter()
-        if self._t_end is not None and self._t_data is not None:
+        if self._t_end is not None:
             self._win_time += t - self._t_end
-            self._win_data += self._t_data - self._t_end
             self._win_timed += 1
+            if self._t_data is not None:  # the forward pre-hook is attached on record steps only: data time is sampled
+                self._win_data += self._t_data - self._t_end
+                self._win_waited += 1
         if loss is not None:
             if torch.is_tensor(loss):
                 if loss.numel() != 1:
@@ -216,20 +217,23 @@ class Watch:
                 loss = float(loss)
             self._win_losses.append(loss)
         k = self._step
-        row = self._emit(k, recorded=True) if self._record_next else None
-        self._step = k + 1
-        self._record_next = self._step % self.every == 0
-        if self._record_next and not self._relu_hooks:
-            self._attach_relus()
-        if self._record_next and self._carry is not None:
-            self._carry.arm()
-        if row is not None:
+        recorded = self._record_next
+        if recorded:
+            step_time = self._win_time / self._win_timed if self._win_timed else None
+            row = self._emit(k, recorded=True)
             bad = bool(row.get("nonfinite_grad")) or None in row["losses"]
             self._check(k, urgent=bad and not self._urgent_done)
             self._urgent_done = self._urgent_done or bad
+        self._step = k + 1
+        self._record_next = self._pace.is_record(self._step)
+        if self._record_next or recorded:
+            self._arm()
         self._t_data, self._stepped = None, False
         self._t_end = time.perf_counter()
         self._overhead += self._t_end - t
+        if recorded:  # the watch's cost of this record step: this call and its hooks in the user's step
+            self._pace.recorded(self._t_end - t + self._hook_s, step_time)
+            self._hook_s = 0.0
 
     def data_ready(self) -> None:
         """Mark the arrival of the step's batch (for loops whose forward is not the watched model's)."""
@@ -257,6 +261,24 @@ class Watch:
 
     # ------------------------------------------------------------ hooks
 
+    def _arm(self) -> None:
+        """Attach the hooks the next step needs (a record step: all; any other step: none once the first batches are seen)."""
+        want = self._record_next
+        if (want or self._first.watching_inputs) and self._pre is None:
+            self._pre = self.model.register_forward_pre_hook(self._on_forward)
+        elif not want and not self._first.watching_inputs and self._pre is not None:
+            self._pre.remove()
+            self._pre = None
+        if self.optimizer is not None and want and self._opt_hook is None:
+            self._opt_hook = self.optimizer.register_step_pre_hook(self._on_optimizer_step)
+        elif not want and self._opt_hook is not None:
+            self._opt_hook.remove()
+            self._opt_hook = None
+        if want and not self._relu_hooks:
+            self._attach_relus()
+        if want and self._carry is not None:
+            self._carry.arm()
+
     def _on_forward(self, module, args) -> None:
         if self._t_data is None:
             self._t_data = time.perf_counter()
@@ -265,10 +287,12 @@ class Watch:
 
     def _on_optimizer_step(self, optimizer, args, kwargs) -> None:
         self._stepped = True
+        t = time.perf_counter()
         if self._record_next and self._carry is not None:
             self._carry.at_step()
         if self._record_next and self._snapshot is None and self._segments is not None:
             self._snapshot = self._sampled()  # a copy of the sampled weights before the step
+        self._hook_s += time.perf_counter() - t
 
     def _attach_relus(self) -> None:
         self._relu_hooks = [m.register_forward_hook(self._relu_hook(i)) for i, (_, m) in enumerate(self._relus)]
@@ -294,8 +318,12 @@ class Watch:
         row["loss"] = row["losses"][-1] if losses else None
         if self._win_timed:
             n = self._win_timed
-            row.update(timed_steps=n, step_time=self._win_time / n, data_time=self._win_data / n)
-        self._win_losses, self._win_time, self._win_data, self._win_timed = [], 0.0, 0.0, 0
+            row.update(timed_steps=n, step_time=self._win_time / n)
+            if self._win_waited:
+                row["data_time"] = self._win_data / self._win_waited
+        if recorded:
+            row["stride"] = self._pace.stride
+        self._win_losses, self._win_time, self._win_data, self._win_timed, self._win_waited = [], 0.0, 0.0, 0, 0
         row["overhead_s"] = round(self._overhead, 6)
         row.update(self._first.take())
         if recorded:
@@ -345,7 +373,7 @@ class Watch:
             parts.append(carry.reshape(1).to(parts[0].device if parts else carry.device))
             layout["carry"] = True
         self._snapshot, self._dead = None, {}
-        if self.every > 1:
+        if not self._pace.is_record(self._step + 1):  # the next step is not a record step: no hooks on it
             for h in self._relu_hooks:
                 h.remove()
             self._relu_hooks = []

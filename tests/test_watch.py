@@ -50,7 +50,7 @@ def cnn():
 
 
 def train(data, path, *, model=mlp, optimizer="adam", fault=None, at=100, steps=STEPS, every=5, loss_fn=None, batch=32,
-          check_share=1.0, **options):
+          check_share=1.0, max_share=None, **options):
     """A user's loop over shuffled batches with ``fault`` injected from step ``at``; returns the Watch.
 
     Early warnings are checked on every record step (``check_share=1``: these runs last a second,
@@ -62,7 +62,7 @@ def train(data, path, *, model=mlp, optimizer="adam", fault=None, at=100, steps=
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=batch, shuffle=True)
     kept = []
-    with watch(net, opt, record=path, every=every, check_share=check_share, **options) as w:
+    with watch(net, opt, record=path, every=every, check_share=check_share, max_share=max_share, **options) as w:
         k = 0
         while k < steps:
             for xb, yb in loader:
