@@ -14,40 +14,62 @@
     dldoctor diagnose --record run.jsonl      # the same engine and KB judge the record
     dldoctor watch-report run.jsonl           # the curves, plotted
 
-What it costs.  Every step: two clock reads, the loss kept on its device (``detach``, no host sync)
-and one forward pre-hook call on the model.  Every ``every``-th step (a *record step*): per-layer
-gradient norms (one ``torch._foreach_norm``), update-to-weight ratios (up to 4096 weights per
-layer are copied just before that step's ``optimizer.step``), dead ReLU units (forward hooks
-attached for that step only), memory, learning rates, one host sync for all of it, one JSON line.
+What it costs.  Every step: two clock reads and the loss kept on its device (``detach``, no host
+sync); no hook runs on an ordinary step.  On a *record step* (every ``every``-th, stretched by the
+pace below): per-layer gradient norms (one ``torch._foreach_norm``), update-to-weight ratios (up to
+4096 weights per layer are copied just before that step's ``optimizer.step``), dead ReLU units, the
+gradient-reset check, memory, learning rates, one host sync for all of it, one JSON line; the
+forward pre-hook, the optimizer hook and the ReLU hooks are attached for that step only.
+
+Pace (probes/watch_pace.py).  ``every`` is the finest record interval.  The first 6 record steps are
+taken as asked; after that the interval doubles while the watch's own time per record step
+(measured: its ``w.step`` call and its hooks) exceeds ``max_share`` (default 2%) of the training
+time between two record steps, and halves back towards ``every`` when it is under a quarter of it.
+On a 16 ms step nothing is stretched; on a sub-millisecond step every=1 becomes about every=64.
+Per-step losses are kept at every step whatever the interval.  ``max_share=None``: a fixed interval.
 
 Timing.  Step time = the time between successive ``w.step`` calls, less the watch's own work.  Data
-time = from the end of one ``w.step`` to the model's next forward (the forward pre-hook) or to
-``w.data_ready()``: the wait for the next batch.  ``w.eval`` restarts the clock, so validation time
-is not counted as a training step's.  On CUDA the clocks are host-side: a wait that overlaps queued
-GPU work is still counted as waiting.
+time (sampled on record steps) = from the end of one ``w.step`` to the model's next forward (the
+forward pre-hook) or to ``w.data_ready()``: the wait for the next batch.  ``w.eval`` restarts the
+clock, so validation time is not counted as a training step's.  On CUDA the clocks are host-side: a
+wait that overlaps queued GPU work is still counted as waiting.
 
-Early warning.  On record steps (at most ``check_share``, default 1%, of the run's wall time) the
-running findings (``probes.record.summarize(..., live=True)``: an unfinished curve has a shape
-only once it explodes) are judged with the KB's ``record`` symptoms; a symptom that turns present
-is announced once on stderr, in one line with its likely cause, or raised as ``DoomedRun`` with
-``on_warning="raise"`` (``"off"``: no check).  Nothing is judged before step ``warmup`` (default
-100: a curve of a few steps has no shape yet, and the first batches carry start-up costs), except
-that a non-finite value is checked at once.
+Early warning (probes/watch_warnings.py).  On record steps (at most ``check_share``, default 1%, of
+the run's wall time) the running findings (``probes.record.summarize(..., live=True)``: an
+unfinished curve has a shape only once it explodes or gives back its gains) are judged by the same
+engine and KB as ``dldoctor diagnose --record`` (the compiled KB is loaded once): each ``record``
+symptom that turns present (an exploding or rising loss, a plateau at chance, vanishing updates, a
+NaN, gradients not reset, ...) and each cause that crosses the report threshold is announced once
+on stderr, with the engine's top cause, or raised as ``DoomedRun`` with ``on_warning="raise"``
+(``"off"``: no check).  Nothing is judged before step ``warmup`` (default 100: a curve of a few
+steps has no shape yet), except that a non-finite value is checked at once.
 
 The record (JSON lines, version 1).  Non-finite numbers are written as ``null``.
   line 1  {"kind": "header", "version": 1, "model", "params", "trainable", "every", "layers": [names
           of trainable parameters], "layer_sizes", "relu_layers", "device", "memory": "cuda"|"heap"|"rss",
-          "optimizer", "started", "torch"}
+          "optimizer", "started", "torch", "classes" (the ``classes=`` given, or null)}
   step    one per record step, and one for the steps still pending before an eval and at the end:
           {"kind": "step", "step": k (0-based index of the last step of the window), "t": seconds since
-          start, "losses": [the window's per-step losses], "loss", "timed_steps", "step_time",
-          "data_time" (means over the timed steps of the window, seconds), "overhead_s"}
-          and on record steps also "recorded": true, "grad_norm" (total), "grad_norms": [per layer],
+          start, "losses": [the window's per-step losses], "loss", "timed_steps", "step_time" (mean over
+          the timed steps of the window, seconds), "data_time" (mean over the steps whose data wait was
+          sampled), "overhead_s"}
+          and on record steps also "recorded": true, "stride" (the record interval it was taken at),
+          "grad_norm" (total), "grad_norms": [per layer],
           "nonfinite_grad", "skipped_step" (non-finite gradients whose optimizer step was skipped,
           as torch.amp.GradScaler does), "first_last_grad_ratio", "update_ratio" (median over weight layers),
           "update_ratios": [per layer], "dead_frac" (largest over ReLU layers), "dead_fracs",
           "memory_mb" (header "memory" says which), "host_mb" (CUDA runs: the host heap), "lr": [per
-          param group]
+          param group],
+          "grad_carry": |.grad| of the last weight layer at optimizer.step / the sum of the gradient
+          norms backward brought it since the previous step (<= 1 when .grad is reset, > 1 when
+          zero_grad is missing; probes/watch_signals.py),
+          "nonfinite_layers": [layers whose gradient is NaN/Inf] and "nonfinite_weights": [layers whose
+          sampled weights are] (only when some are).
+          The first 3 batches also give "inputs": [{"dtype", "shape", "mean", "std", "min", "max"} of the
+          model's first input tensor] and "outputs": [{"width", "min", "max", "rowsum_dev": largest
+          |row sum - 1|} of 2-D outputs], in the row after they were seen.  The first record step is
+          step 0: its gradients, dead units and update are measured before any update (the state at
+          initialisation).
   eval    {"kind": "eval", "step", "t", "metrics": {name: value}}
   end     {"kind": "end", "steps", "seconds", "error": null or "Type: message"}
 """
