@@ -61,9 +61,9 @@ def main() -> None:
         c = time.process_time()
         r = run_probe(pid, s, ctx)
         cpu = time.process_time() - c
-        total += r["seconds"]
+        total += r.seconds
         cpu_total += cpu
-        print(f"{pid:24s} {r['seconds']:6.2f} s {cpu:6.2f} s  {r['status']} {r['message']}")
+        print(f"{pid:24s} {r.seconds:6.2f} s {cpu:6.2f} s  {r.status} {r.message}")
     print(f"{'all data probes':24s} {total:6.2f} s {cpu_total:6.2f} s")
 
 

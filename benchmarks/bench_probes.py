@@ -86,13 +86,9 @@ def plain_step_seconds(subject, blocks: int = 5, steps: int = 50) -> float:
         return best
 
 
-def steps_run(result: dict):
-    d, f = result.get("details") or {}, result.get("findings") or {}
-    if result["id"] == "overfit-one-batch":
-        return f.get("steps")
-    if result["id"] == "lr-range":
-        return len(d.get("lrs", []))
-    return d.get("steps_run")
+def steps_run(result) -> int:
+    """Optimizer steps the probe took (counted by probes.run.run_probe)."""
+    return result.steps
 
 
 def timed(pid: str, subject, ctx, repeats: int) -> tuple[dict, float, float]:
@@ -148,7 +144,7 @@ def main() -> None:
 
 
 def _row(result: dict, cpu: float, wall: float) -> tuple:
-    return result["status"], steps_run(result), cpu, wall
+    return result.status, steps_run(result), cpu, wall
 
 
 if __name__ == "__main__":

@@ -148,8 +148,9 @@ def judge(path) -> dict:
 
     report = diagnose(record=str(path)).to_json()
     top = report["causes"][0]
-    return {"verdict": report["verdict"], "top": top["id"], "score": top["score"],
-            "second": report["causes"][1]["id"], "findings": report["probes"][0]["findings"]}
+    present = {o["symptom"] for o in report["observations"] if o["present"]}
+    return {"verdict": report["verdict"], "top": top["id"], "score": top["score"], "second": report["causes"][1]["id"],
+            "findings": report["probes"][0]["findings"], "exploded": "record-loss-explodes" in present, "present": present}
 
 
 def main(argv=None) -> int:
@@ -167,7 +168,7 @@ def main(argv=None) -> int:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
         names = [*FAULTS, *HEALTHY] if not args.only else args.only
-        print(f"{'run':<13} {'want':<22} {'top cause':<24} {'belief':>6}  {'verdict':<8} curve       warnings")
+        print(f"{'run':<13} {'want':<22} {'top cause':<24} {'belief':>6}  {'verdict':<8} loss        warnings")
         for name in names:
             path = folder / f"{name}.jsonl"
             warnings = run(name, path, args.steps, args.every, seed=args.seed, data=data)
@@ -177,9 +178,9 @@ def main(argv=None) -> int:
             ok = got == want
             right += ok and name in FAULTS
             healthy_wrong += name in HEALTHY and not ok
-            exploded_healthy += j["findings"].get("curve") == "explodes" and j["verdict"] == "healthy"
+            exploded_healthy += j["exploded"] and j["verdict"] == "healthy"
             short = [w.split(": ", 2)[-1][:40] for w in warnings]
-            print(f"{name:<13} {want:<22} {j['top']:<24} {j['score']:6.2f}  {j['verdict']:<8} {str(j['findings'].get('curve')):<11} "
+            print(f"{name:<13} {want:<22} {j['top']:<24} {j['score']:6.2f}  {j['verdict']:<8} {'exploded' if j['exploded'] else '':<11} "
                   f"{'ok ' if ok else 'BAD'} {len(warnings)} {'; '.join(short)}")
     print(f"right cause first: {right}/{len(FAULTS)}; healthy runs called problems: {healthy_wrong}; "
           f"exploded runs called healthy: {exploded_healthy}")

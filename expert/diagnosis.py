@@ -15,6 +15,8 @@ from dldoctor.expert.report import Report, build
 from dldoctor.expert.runner import InProcessRunner, WorkerRunner
 from dldoctor.expert.session import Diagnosis, run_headless
 from dldoctor.expert.target import TargetError
+from dldoctor.probes.result import ProbeResult
+from dldoctor.expert.engine import REPORT_THRESHOLD
 
 
 def read_answers(path: str, kb) -> dict[str, engine.Observation]:
@@ -48,16 +50,18 @@ def read_answers(path: str, kb) -> dict[str, engine.Observation]:
     return out
 
 
-def record_result(path: str) -> dict:
-    """Findings of a watch record, as a probe result for the 'record' probe."""
+def record_result(path: str) -> ProbeResult:
+    """Findings of a watch record, as the result of the probe that reads records (the external one)."""
     from dldoctor.probes.record import measure_file
 
     try:
         m = measure_file(path)
     except (OSError, ValueError) as exc:
         raise TargetError(f"{path}: {exc}") from None
-    return {"id": "record", "status": "ok", "seconds": 0.0, "message": "", "findings": m.findings,
-            "confidence": m.confidence, "details": m.details, "notes": list(m.notes)}
+    from dldoctor.probes.registry import catalog
+
+    pid = next(p for p, spec in catalog().items() if spec.external)
+    return ProbeResult(pid, "ok", findings=m.findings, confidence=m.confidence, details=m.details, notes=tuple(m.notes))
 
 
 def _select(kb, probes, skip) -> set[str] | None:
@@ -69,7 +73,7 @@ def _select(kb, probes, skip) -> set[str] | None:
     return set(probes if probes is not None else kb.probes) - set(skip)
 
 
-def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = 0.5, kb_dirs=(), answers: str | None = None,
+def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = REPORT_THRESHOLD, kb_dirs=(), answers: str | None = None,
              record: str | None = None, memory_budget_mb: float | None = None, probe_timeout: float = 60.0,
              use_cache: bool = True, on_event=None, kb=None, probes=None, skip_probes=(),
              memory_limit_mb="default") -> Report:

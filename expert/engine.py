@@ -32,6 +32,8 @@ from typing import Any, Iterable
 
 from dldoctor.expert.compiler import KnowledgeBase
 
+REPORT_THRESHOLD = 0.5  # a cause is reported (and the verdict is 'problems') at this belief: more likely than not
+
 CLIP = 20.0
 
 
@@ -44,6 +46,9 @@ class Observation:
     confidence: float = 1.0
     observed: Any = None  # the measured finding value, or the person's answer
     source: str = ""  # probe id, "answer" or "case"
+    finding: str | None = None  # the probe's finding the judgement read first (``predicate.headline``)
+    threshold: Any = None  # the value that finding was compared with
+    operator: str | None = None  # how: ">", "<", ">=", "<=", "=", "in", "is"
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ class Contribution:
     delta: float  # change in log-odds
     observed: Any
     source: str
+    finding: str | None = None
+    threshold: Any = None
+    operator: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,7 @@ def rank(kb: KnowledgeBase, observations: dict[str, Observation]) -> list[Belief
             d = _term(edge, obs)
             if d != 0.0:
                 lo[edge.cause] += d
-                contribs[edge.cause].append(Contribution(sid, bool(obs.present), d, obs.observed, obs.source))
+                contribs[edge.cause].append(Contribution(sid, bool(obs.present), d, obs.observed, obs.source, obs.finding, obs.threshold, obs.operator))
     beliefs = [
         Belief(cid, sigmoid(lo[cid]), kb.causes[cid].prior, tuple(sorted(contribs[cid], key=lambda c: (-abs(c.delta), c.symptom))))
         for cid in kb.causes
@@ -187,7 +195,7 @@ def plan(
     probes: Iterable[str],
     *,
     questions: bool = False,
-    threshold: float = 0.5,
+    threshold: float = REPORT_THRESHOLD,
     probe_costs: dict[str, float] | None = None,
     later: Iterable[str] = (),
 ) -> list[Action]:
@@ -222,14 +230,21 @@ def plan(
 
 
 def judge(kb: KnowledgeBase, probe_id: str, findings: dict, confidence: dict | None = None) -> dict[str, Observation]:
-    """Turn one probe's findings into observations of the symptoms it answers (the KB's thresholds judge)."""
+    """Turn one probe's findings into observations of the symptoms it answers (the KB's predicates judge).
+
+    A predicate that reads several findings takes the least confidence among them."""
+    from dldoctor.expert.predicate import finding_names, headline
+
+    def lookup(sid):
+        return kb.symptoms[sid].probe
+
     out = {}
     for sid in kb.symptoms_by_probe.get(probe_id, ()):
         j = kb.symptoms[sid].probe
-        value = findings.get(j.finding)
-        present = j.holds(value)
-        conf = float((confidence or {}).get(j.finding, 1.0))
-        out[sid] = Observation(sid, present, conf, value, probe_id)
+        present = j.holds_on(findings, lookup)
+        conf = min((float((confidence or {}).get(n, 1.0)) for n in finding_names(j)), default=1.0)
+        finding, value, threshold, op = headline(j, findings)
+        out[sid] = Observation(sid, present, conf, value, probe_id, finding, threshold, op)
     return out
 
 

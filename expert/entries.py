@@ -14,23 +14,20 @@ from dldoctor.expert import schema as S
 
 
 def _holds(self, value):
-    """Judge a finding value with the symptom's predicate: True/False when known; None when unknown or NaN."""
-    if value is None:
-        return None
-    if self.is_ is not None:
-        return bool(value) is self.is_
-    if self.equals is not None:
-        return value == self.equals
-    if self.in_ is not None:
-        return value in self.in_
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        return None
-    if self.above is not None:
-        return value > self.above
-    return value < self.below
+    """Judge one finding value with a simple predicate (one finding, one comparator): True/False, None when unknown."""
+    from dldoctor.expert.predicate import compare
+
+    return compare(self, value)
 
 
-_METHODS = {"Judgement": {"holds": _holds}}
+def _holds_on(self, findings: dict, lookup=None):
+    """Judge a probe's whole findings dict (any predicate: combinations, ratios, symptom references)."""
+    from dldoctor.expert.predicate import holds
+
+    return holds(self, findings, lookup)
+
+
+_METHODS = {name: {"holds": _holds, "holds_on": _holds_on} for name in ("Judgement", "Condition")}
 _CLASSES: dict[type, type] = {}
 
 
@@ -43,7 +40,7 @@ def _entry_class(model: type[BaseModel]) -> type:
     return cls
 
 
-for _model in (S.Stage, S.Pattern, S.Judgement, S.Symptom, S.Evidence, S.ExtraEvidence, S.Reference, S.CaseSpec, S.Cases,
+for _model in (S.Stage, S.Pattern, S.Condition, S.Judgement, S.Symptom, S.Evidence, S.ExtraEvidence, S.Reference, S.CaseSpec, S.Cases,
                S.Cause, S.Remedy, S.HealthyCase):
     _CLASSES[_model] = _entry_class(_model)
 

@@ -13,7 +13,7 @@ from dldoctor.expert.problems import Problem, did_you_mean
 def check(c, probes: dict) -> list[Problem]:
     P = []
     stages, symptoms, causes, remedies = c.stages, c.symptoms, c.causes, c.remedies
-    pattern_kinds = {v for v in probes["runs"].finding("failure_kind").values} if "runs" in probes else set()
+    pattern_kinds = {v for spec in probes.values() if spec.patterns_finding for v in spec.finding(spec.patterns_finding).values}
 
     for e in c.patterns:
         if pattern_kinds and e.item.kind not in pattern_kinds:
@@ -29,7 +29,7 @@ def check(c, probes: dict) -> list[Problem]:
         if s.stage not in stages:
             P.append(Problem(e.file, e.at("stage"), f"{sid} stage", f"unknown stage '{s.stage}'" + did_you_mean(s.stage, stages)))
         if s.probe is not None:
-            P += _check_judgement(e, sid, s.probe, probes)
+            P += _check_judgement(e, sid, s.probe, probes, symptoms)
 
     used: set[str] = set()
     for cid, e in causes.items():
@@ -102,21 +102,62 @@ def about_broken(p: Problem, broken: set) -> bool:
                or f"unknown cause '{b}'" in p.message for b in broken)
 
 
-def _check_judgement(e, sid: str, j, probes: dict) -> list[Problem]:
+def _check_judgement(e, sid: str, j, probes: dict, symptoms: dict | None = None) -> list[Problem]:
+    """Every finding a predicate reads is declared by its probe and of the kind its comparator needs;
+    ``symptom:`` references name a symptom of the same probe, without a cycle."""
+    from dldoctor.expert.predicate import references
+
     where = f"{sid} probe"
     spec = probes.get(j.probe)
     if spec is None:
         return [Problem(e.file, e.at("probe", "probe"), f"{where}.probe", f"no probe '{j.probe}' is declared" + did_you_mean(j.probe, probes))]
-    f = spec.finding(j.finding)
-    if f is None:
-        return [Problem(e.file, e.at("probe", "finding"), f"{where}.finding", f"probe '{j.probe}' declares no finding '{j.finding}'" + did_you_mean(j.finding, [x.name for x in spec.findings]))]
-    numeric = j.above is not None or j.below is not None
-    if numeric and f.kind != "number":
-        return [Problem(e.file, e.at("probe"), where, f"above/below need a number, but '{j.probe}.{j.finding}' is a {f.kind}")]
-    if j.is_ is not None and f.kind != "bool":
-        return [Problem(e.file, e.at("probe"), where, f"'is' needs a bool, but '{j.probe}.{j.finding}' is a {f.kind}")]
-    if f.kind == "category":
-        for v in [j.equals] if j.equals is not None else (j.in_ or []):
-            if v not in f.values:
-                return [Problem(e.file, e.at("probe"), where, f"'{j.probe}.{j.finding}' is never '{v}'" + did_you_mean(v, f.values))]
-    return []
+    P = _check_condition(e, where, j, spec, j.probe)
+    for ref in references(j):
+        target = (symptoms or {}).get(ref)
+        if target is None:
+            P.append(Problem(e.file, e.at("probe"), where, f"unknown symptom '{ref}'" + did_you_mean(ref, symptoms or {})))
+        elif target.item.probe is None or target.item.probe.probe != j.probe:
+            P.append(Problem(e.file, e.at("probe"), where, f"symptom '{ref}' is not judged by probe '{j.probe}': a reference must stay within one probe"))
+    if symptoms and _refers_to_itself(sid, symptoms):
+        P.append(Problem(e.file, e.at("probe"), where, f"symptom '{sid}' refers back to itself through 'symptom:' references"))
+    return P
+
+
+def _refers_to_itself(sid: str, symptoms: dict) -> bool:
+    from dldoctor.expert.predicate import references
+
+    seen, todo = set(), [sid]
+    while todo:
+        cur = symptoms.get(todo.pop())
+        if cur is None or cur.item.probe is None:
+            continue
+        for ref in references(cur.item.probe):
+            if ref == sid:
+                return True
+            if ref not in seen:
+                seen.add(ref)
+                todo.append(ref)
+    return False
+
+
+def _check_condition(e, where: str, c, spec, probe: str) -> list[Problem]:
+    P = []
+    for part in (*(c.all_ or ()), *(c.any_ or ()), *([c.not_] if c.not_ is not None else [])):
+        P += _check_condition(e, where, part, spec, probe)
+    names = [c.finding] if c.finding is not None else list(c.ratio or ())
+    for name in names:
+        f = spec.finding(name)
+        if f is None:
+            P.append(Problem(e.file, e.at("probe", "finding") if c.finding is not None else e.at("probe"), f"{where}.finding",
+                             f"probe '{probe}' declares no finding '{name}'" + did_you_mean(name, [x.name for x in spec.findings])))
+            continue
+        numeric = any(v is not None for v in (c.above, c.below, c.at_least, c.at_most)) or c.ratio is not None
+        if numeric and f.kind != "number":
+            P.append(Problem(e.file, e.at("probe"), where, f"above/below/at_least/at_most and ratio need a number, but '{probe}.{name}' is a {f.kind}"))
+        if c.is_ is not None and c.finding is not None and f.kind != "bool":
+            P.append(Problem(e.file, e.at("probe"), where, f"'is' needs a bool, but '{probe}.{name}' is a {f.kind}"))
+        if f.kind == "category" and c.finding is not None:
+            for v in [c.equals] if c.equals is not None else (c.in_ or []):
+                if v not in f.values:
+                    P.append(Problem(e.file, e.at("probe"), where, f"'{probe}.{name}' is never '{v}'" + did_you_mean(v, f.values)))
+    return P

@@ -19,6 +19,9 @@ class Evidence:
     observed: object
     probe: str
     delta: float
+    finding: str | None = None  # the probe's finding this judgement read (None for answers)
+    threshold: object = None  # the value it was compared with
+    operator: str | None = None  # ">", "<", ">=", "<=", "=", "in", "is"
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Report:
     questions: list[dict] = field(default_factory=list)  # unanswered questions that could still change the ranking
     bias_variance: dict | None = None
     meta: dict = field(default_factory=dict)
+    steps_total: int = 0  # training steps the probes spent on the user's model, all together
 
     @property
     def top(self) -> CauseResult | None:
@@ -72,7 +76,8 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
     causes = []
     for b in diag.beliefs():
         c = kb.causes[b.cause]
-        evidence = [Evidence(x.symptom, kb.symptoms[x.symptom].title, x.present, x.observed, x.source, round(x.delta, 4)) for x in b.contributions]
+        evidence = [Evidence(x.symptom, kb.symptoms[x.symptom].title, x.present, x.observed, x.source, round(x.delta, 4),
+                             x.finding, x.threshold, x.operator) for x in b.contributions]
         remedies = [RemedyRef(r, kb.remedies[r].title, kb.remedies[r].cost, list(kb.remedies[r].steps)) for r in c.remedies]
         causes.append(CauseResult(c.id, round(b.score, 6), c.title, c.summary, c.group, c.category, c.prior, evidence, remedies))
     verdict = "problems" if any(c.score >= diag.threshold for c in causes) else "healthy"
@@ -85,18 +90,19 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
         {"symptom": a.id, "question": kb.symptoms[a.id].question, "value": round(a.value, 6)}
         for a in diag.next_steps(questions=True) if a.kind == "question"
     ][:5]
-    bv = diag.records.get("bias-variance")
-    bias_variance = None
-    if bv and bv.get("status") == "ok":
-        bias_variance = {"findings": bv["findings"], **bv.get("details", {})}
-    return Report(verdict, diag.threshold, causes, probes, observations, questions, bias_variance, dict(meta or {}, version=VERSION))
+    sections = {}  # a probe that declares a report section gives its findings and details there
+    for r in diag.records.values():
+        section = kb.probes[r.id].report_section if r.id in kb.probes else None
+        if section and r.ok:
+            sections[section] = {"findings": r.findings, **r.details}
+    return Report(verdict, diag.threshold, causes, probes, observations, questions, sections.get("bias_variance"),
+                  dict(meta or {}, version=VERSION), steps_total=sum(r.steps for r in diag.records.values()))
 
 
-def _probe_entry(r: dict) -> dict:
-    return {
-        "id": r["id"], "status": r["status"], "seconds": r.get("seconds", 0.0), "message": r.get("message", ""),
-        "findings": r.get("findings", {}), "details": r.get("details", {}), "notes": r.get("notes", []),
-    }
+def _probe_entry(r) -> dict:
+    out = r.to_json()
+    out.pop("confidence")
+    return out
 
 
 def strip_timings(data):

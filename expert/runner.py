@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from dldoctor.expert.target import TargetError
+from dldoctor.probes.result import ProbeResult
 
 _ROOT = str(Path(__file__).resolve().parent.parent)
 
@@ -38,10 +39,9 @@ def default_memory_limit_mb() -> float | None:
         return None
 
 
-def failed(probe_id: str, message: str, seconds: float) -> dict:
+def failed(probe_id: str, message: str, seconds: float) -> ProbeResult:
     """A probe result for a probe that did not come back."""
-    return {"id": probe_id, "status": "failed", "seconds": round(seconds, 3), "message": message,
-            "findings": {}, "confidence": {}, "details": {}, "notes": []}
+    return ProbeResult.failed(probe_id, message, seconds)
 
 
 class WorkerRunner:
@@ -212,18 +212,21 @@ class WorkerRunner:
             why = self._death(proc)
             self._kill()
             return self._lost(probe_id, why, t0)
-        return msg["result"]
+        try:
+            return ProbeResult.from_json(msg["result"])
+        except ValueError as exc:
+            return failed(probe_id, f"the worker sent a malformed result: {exc}", time.monotonic() - t0)
 
-    def _lost(self, probe_id: str, why: str, t0: float) -> dict:
-        """A probe that did not come back.  For probe 'runs' that is itself the answer to its question
-        (does the model run?): the result stays failed but carries the crash as its findings."""
+    def _lost(self, probe_id: str, why: str, t0: float) -> ProbeResult:
+        """A probe that did not come back.  A probe whose question that answers itself (does the model run?)
+        declares ``lost(why, patterns) -> Measurement`` in its module: the result stays failed but carries it."""
+        from dldoctor.probes import registry
+
         out = failed(probe_id, why, time.monotonic() - t0)
-        if probe_id == "runs":
-            from dldoctor.probes.runs import classify
-
-            out["findings"] = {"crashed": True, "failure_kind": classify(why, self.patterns), "failure_stage": None,
-                               "failure_module": None, "loss_finite": None}
-            out["notes"] = [f"one forward and backward pass on one batch did not come back: {why}"]
+        lost = getattr(registry.module(probe_id), "lost", None) if probe_id in registry.PROBE_MODULES else None
+        if lost is not None:
+            m = lost(why, self.patterns)
+            out = out.replace(findings=dict(m.findings), notes=tuple(m.notes))
         return out
 
     def ping(self) -> float:

@@ -59,25 +59,57 @@ class PatternsFile(Strict):
     patterns: list[Pattern]
 
 
-class Judgement(Strict):
-    """A predicate on one probe finding: exactly one of equals / in / above / below / is."""
+_COMPARATORS = ("equals", "in_", "above", "below", "is_")
+_SUBJECTS = ("finding", "ratio", "symptom", "all_", "any_", "not_")
 
-    probe: str = Field(pattern=ID_PATTERN)
-    finding: str
+
+class Condition(Strict):
+    """A predicate on a probe's findings (three-valued: true, false, or unknown when a value is missing).
+
+    The subject is exactly one of:
+      finding: NAME         one finding's value,
+      ratio: [A, B]         finding A / finding B (unknown when B is 0 or either is missing),
+      symptom: ID           another symptom of the same probe holds (a decision list reads in order),
+      all: [...] / any: [...] / not: {...}   conditions combined;
+    and a value subject takes exactly one comparator: equals / in / above / below / is (``symptom``
+    takes none, or ``is: false``).  ``above``/``below`` are strict; ``at_least``/``at_most`` include the bound.
+    """
+
+    finding: str | None = None
+    ratio: list[str] | None = Field(default=None, min_length=2, max_length=2)
+    symptom: str | None = None
+    all_: list["Condition"] | None = Field(default=None, alias="all", min_length=1)
+    any_: list["Condition"] | None = Field(default=None, alias="any", min_length=1)
+    not_: "Condition | None" = Field(default=None, alias="not")
     equals: Union[str, float, None] = None
     in_: list[Union[str, float]] | None = Field(default=None, alias="in")
     above: float | None = None
     below: float | None = None
+    at_least: float | None = None
+    at_most: float | None = None
     is_: bool | None = Field(default=None, alias="is")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
-    def _one_predicate(self):
-        set_ = [k for k in ("equals", "in_", "above", "below", "is_") if getattr(self, k) is not None]
-        if len(set_) != 1:
-            raise ValueError("give exactly one of equals, in, above, below, is")
+    def _one_subject_one_comparator(self):
+        subjects = [k for k in _SUBJECTS if getattr(self, k) is not None]
+        comparators = [k for k in (*_COMPARATORS, "at_least", "at_most") if getattr(self, k) is not None]
+        if len(subjects) != 1:
+            raise ValueError("give exactly one of finding, ratio, symptom, all, any, not")
+        if subjects[0] in ("finding", "ratio") and len(comparators) != 1:
+            raise ValueError("give exactly one of equals, in, above, below, at_least, at_most, is")
+        if subjects[0] == "symptom" and comparators not in ([], ["is_"]):
+            raise ValueError("a symptom reference takes no comparator but 'is'")
+        if subjects[0] in ("all_", "any_", "not_") and comparators:
+            raise ValueError(f"'{subjects[0].rstrip('_')}' combines conditions and takes no comparator")
         return self
+
+
+class Judgement(Condition):
+    """A symptom's predicate on one probe's findings: ``probe`` plus a Condition."""
+
+    probe: str = Field(pattern=ID_PATTERN)
 
 
 class Symptom(Strict):

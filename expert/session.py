@@ -13,15 +13,17 @@ from typing import Callable
 from dldoctor.expert import engine
 from dldoctor.expert.compiler import KnowledgeBase
 from dldoctor.expert.engine import Observation
+from dldoctor.probes.result import ProbeResult
+from dldoctor.expert.engine import REPORT_THRESHOLD
 
 
 @dataclass
 class Diagnosis:
     kb: KnowledgeBase
     keys: set[str] = field(default_factory=set)  # subject keys present (empty: no target, questions only)
-    threshold: float = 0.5
+    threshold: float = REPORT_THRESHOLD
     observations: dict[str, Observation] = field(default_factory=dict)
-    records: dict[str, dict] = field(default_factory=dict)  # probe id -> result dict, in run order
+    records: dict[str, ProbeResult] = field(default_factory=dict)  # probe id -> result, in run order
     answers: dict[str, Observation] = field(default_factory=dict)
     undo_stack: list = field(default_factory=list)
     selected: set[str] | None = None  # probes the user allowed (--probes / --skip-probes); None: all
@@ -41,11 +43,14 @@ class Diagnosis:
         why = missing_needs(spec, _Keys(self.keys))
         if why:
             return why
-        runs = self.records.get("runs")
-        if spec.runs_model and runs and runs.get("findings", {}).get("crashed"):
-            return "the model does not run (see probe 'runs')"
-        if spec.runs_model and runs is None and "runs" in self.kb.probes and self.probe_status("runs") is None:
-            return "waits for probe 'runs': get the model to run first"  # the guide's order
+        for first in spec.after:  # the guide's order, as the probes declare it
+            if first not in self.kb.probes:
+                continue
+            done, gate = self.records.get(first), self.kb.probes[first].gate
+            if done is not None and gate is not None and done.findings.get(gate.finding):
+                return f"{gate.message} (see probe '{first}')"
+            if done is None and self.probe_status(first) is None:
+                return f"waits for probe '{first}', which runs first"
         return None
 
     def available_probes(self) -> list[str]:
@@ -60,12 +65,12 @@ class Diagnosis:
         return engine.rank(self.kb, self.observations)
 
     # ------------------------------------------------------------ evidence in
-    def add_probe_result(self, result: dict) -> None:
-        pid = result["id"]
+    def add_probe_result(self, result: ProbeResult) -> None:
+        pid = result.id
         before = dict(self.observations)
         self.records[pid] = result
-        if result.get("status") == "ok" or result.get("findings"):  # a failed probe may carry what it established
-            for sid, obs in engine.judge(self.kb, pid, result.get("findings", {}), result.get("confidence")).items():
+        if result.ok or result.findings:  # a failed probe may carry what it established
+            for sid, obs in engine.judge(self.kb, pid, result.findings, result.confidence).items():
                 if sid not in self.answers:  # a person's answer outranks a measurement
                     self.observations[sid] = obs
         self.undo_stack.append(("probe", pid, before))
@@ -94,8 +99,8 @@ class Diagnosis:
         from dldoctor.probes.run import missing_needs
 
         for pid, spec in self.kb.probes.items():
-            if pid in self.records or pid not in self.kb.symptoms_by_probe or not self.keys or "record" in spec.needs:
-                continue  # the record probe is fed by --record, never by the target
+            if pid in self.records or pid not in self.kb.symptoms_by_probe or not self.keys or spec.external:
+                continue  # fed by a file the user names (--record), never by the target
             why = missing_needs(spec, _Keys(self.keys))
             if why:
                 self.records[pid] = _skipped(pid, why)
@@ -109,8 +114,8 @@ class _Keys:
         return self._keys
 
 
-def _skipped(pid: str, why: str) -> dict:
-    return {"id": pid, "status": "skipped", "seconds": 0.0, "message": why, "findings": {}, "confidence": {}, "details": {}, "notes": []}
+def _skipped(pid: str, why: str) -> ProbeResult:
+    return ProbeResult.skipped(pid, why)
 
 
 def run_headless(diag: Diagnosis, runner, *, budget_s: float = 120.0, probe_timeout_s: float = 60.0,
@@ -131,8 +136,8 @@ def run_headless(diag: Diagnosis, runner, *, budget_s: float = 120.0, probe_time
         emit("start", {"probe": pid, "elapsed": clock() - start, "budget": budget_s})
         result = runner.run(pid, min(probe_timeout_s, left), lambda f, m, pid=pid: emit("progress", {"probe": pid, "fraction": f, "message": m}))
         diag.add_probe_result(result)
-        emit("done", {"probe": pid, "status": result["status"], "seconds": result["seconds"], "elapsed": clock() - start})
+        emit("done", {"probe": pid, "status": result.status, "seconds": result.seconds, "elapsed": clock() - start})
     for pid, spec in diag.kb.probes.items():
-        if pid not in diag.records and pid in diag.kb.symptoms_by_probe and "record" not in spec.needs:
+        if pid not in diag.records and pid in diag.kb.symptoms_by_probe and not spec.external:
             diag.records[pid] = _skipped(pid, diag.probe_status(pid) or "not needed: no outcome could change the ranking")
     return diag

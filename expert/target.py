@@ -200,16 +200,14 @@ def check(subject: Subject, spec: str) -> None:
 def _check_loader(data, key: str, spec: str) -> None:
     import torch
 
-    from dldoctor.probes.snapshot import _rng_state, _set_rng_state, loader_generators
+    from dldoctor.probes.snapshot import rng_preserved
 
     if isinstance(data, (str, bytes)) or not hasattr(data, "__iter__"):
         raise TargetError(f"{spec}: '{key}' must be an iterable of (inputs, targets) batches, got {type(data).__name__}")
     if isinstance(data, Iterator):  # reading its first batch here would take it from the probes
         raise TargetError(f"{spec}: '{key}' is a one-shot iterator ({type(data).__name__}); probes read the data "
                           "several times — give a DataLoader or a list of batches")
-    rng = _rng_state()  # reading a shuffling loader draws from the global RNG, or from its own generator
-    generators = [(g, g.get_state()) for g in loader_generators(data)]
-    try:
+    with rng_preserved(data):  # reading a shuffling loader draws from the global RNG, or from its own generator
         it = iter(data)
         try:
             batch = next(it)
@@ -219,10 +217,6 @@ def _check_loader(data, key: str, spec: str) -> None:
             raise TargetError(f"{spec}: reading the first batch of '{key}' raised {_reason(exc)}") from None
         finally:
             del it
-    finally:
-        _set_rng_state(rng)
-        for g, state in generators:
-            g.set_state(state)
     if isinstance(batch, dict):
         raise TargetError(f"{spec}: '{key}' yields dicts (keys {', '.join(map(str, list(batch)[:4]))}); a batch must be (inputs, targets) — e.g. a collate_fn that returns (b['x'], b['y'])")
     if not isinstance(batch, (tuple, list)) or len(batch) < 2:

@@ -8,7 +8,7 @@ stderr as stdout, so neither its prints nor an ``input()`` can corrupt the proto
     -> {"op": "load", "target": SPEC, "seed": 0, "patterns": [[kind, regex]], "memory_budget_mb": null}
     <- {"ok": true, "keys": [...], "seconds": 2.1}  |  {"ok": false, "error": "one line"}
     -> {"op": "probe", "id": "runs", "timeout_s": 20}
-    <- {"progress": 0.4, "message": "..."}*   then   {"result": {...probes.run.run_probe dict...}}
+    <- {"progress": 0.4, "message": "..."}*   then   {"result": {...ProbeResult.to_json()...}}
 
 Limits, set here because they must hold inside the user's code: the memory cap
 (``DLDOCTOR_MEMORY_LIMIT_MB``, see ``_limit_memory``), torch's thread count (``DLDOCTOR_THREADS``,
@@ -64,7 +64,7 @@ def _serve(requests, proto) -> None:
                 result = run_probe(req["id"], subject, ctx)
             finally:
                 os.chdir(cwd)
-            send({"result": result})
+            send({"result": result.to_json()})
         elif op == "ping":  # the round trip, measured by benchmarks/bench_isolation.py
             send({"pong": True})
 

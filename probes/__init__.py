@@ -5,7 +5,7 @@ The re-exports are lazy (PEP 562) so that ``import probes`` and the probe declar
 because importing a submodule rebinds the package attribute of the same name to the module.
 """
 
-_LAZY = {"Watch": "dldoctor.probes.watch", "DoomedRun": "dldoctor.probes.watch", "assert_trains": "dldoctor.probes.testing"}
+_LAZY = {"Watch": "dldoctor.probes.watch", "DoomedRun": "dldoctor.probes.watch"}
 
 
 def __getattr__(name: str):

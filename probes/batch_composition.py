@@ -21,13 +21,11 @@ SPEC = ProbeSpec(
         Finding('single_class_batch_excess', 'number', 'single_class_batch_frac minus the share shuffled data gives (near 0 when shuffled, e.g. with rare classes)'),
         Finding('distinct_labels_ratio', 'number', 'mean distinct labels per batch / the number expected from shuffled data'),
         Finding('label_changes_ratio', 'number', 'label changes between consecutive rows / the number expected from shuffled data (about 1 when shuffled, near 0 when sorted by class)'),
-        Finding('ordered_by_class', 'bool', 'labels arrive in runs sorted by class (label_changes_ratio below 0.1)'),
         Finding('shuffled', 'bool', 'two passes over the loader give different orders'),
     ),
 )
 
 NUM_BATCHES = 20
-ORDERED_BELOW = 0.1  # runs >= 10x longer than shuffling gives; sorted data sits near 0, shuffled near 1
 PASSES_COMPARED = 2  # batches compared between two passes
 
 
@@ -72,7 +70,6 @@ def measure(subject, ctx) -> Measurement:
         single_class_batch_excess=float(np.mean([d == 1 for d in distinct]) - np.mean(single_expected)) if distinct else None,
         distinct_labels_ratio=float(np.mean(distinct) / np.mean(expected)) if distinct else None,
         label_changes_ratio=ratio,
-        ordered_by_class=None if ratio is None else bool(ratio < ORDERED_BELOW),
     )
     details = {"batches": len(per_batch), "distinct_per_batch": distinct, "expected_distinct": [round(e, 3) for e in expected],
                "label_changes": changes, "expected_label_changes": round(expected_changes, 2),

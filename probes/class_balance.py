@@ -5,12 +5,13 @@ the majority class.
 """
 from __future__ import annotations
 
-from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, Plot, ProbeSpec
 
 SPEC = ProbeSpec(
     id='class-balance',
     title='Class balance',
     needs=('train_data',),
+    plots=(Plot('bars', 'Examples per class', x='classes', y='counts', xlabel='class', ylabel='count'),),
     cost_s=0.5,
     runs_model=False,
     stage='improve-model-and-data',

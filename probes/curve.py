@@ -1,7 +1,9 @@
-"""The shape of a loss curve: converges, decreasing, goes-up, explodes, oscillates or plateaus.
+"""The numbers a loss curve's shape is judged on; the shapes themselves are KB symptoms.
 
-Pure Python (no torch, no numpy) so that any probe, and the history reader, can classify a list of
-floats.  ``classify(values)`` returns the shape and the numbers it was judged on.
+Pure Python (no torch, no numpy) so that any probe, and the history reader, can measure a list of
+floats.  ``measure(values)`` returns plain numbers; ``kb/symptoms/history.yaml`` (and the record's and
+the overfit run's symptoms) judge them as a decision list: explodes, goes up, oscillates, plateaus,
+converges, else still decreasing.
 
 Levels, not points: per-step losses are noisy, so the curve is judged on robust levels.
 
@@ -14,41 +16,24 @@ Levels, not points: per-step losses are noisy, so the curve is judged on robust 
 - ``low``: minimum of the moving median (window: a tenth of the run, 3 to 51 values): the best level
   the curve held, not one lucky batch.
 
-Shapes, checked in this order (first match wins):
+The ratios the KB compares (each a plain quotient; ``BIG`` stands for a quotient whose denominator is
+zero or negative while the numerator is positive, so that "more than x times" still reads true):
 
-- ``explodes``: a NaN/Inf value, or ``end >= 10 * start``.  A loss that ends an order of magnitude
-  above where it started has diverged (divergence grows geometrically), not drifted.
-- ``goes-up``: the end level is above the best level by more than a fifth of the best improvement
-  ``start - low`` (healthy training keeps its gains: its end sits within noise of its best), and the
-  rise is material: above 5% of ``start`` and above 3 * noise (the smoothed ``low`` of a flat noisy
-  curve sits only about one noise unit below its end).
-- ``oscillates``: the swing is comparable to the progress: ``noise >= 0.3 * (start - end)``, and the
-  swing is at least 10% of the loss level (a jitter of a few percent on a flat curve is a plateau,
-  not a swing).  Healthy mini-batch noise is a few percent of the total drop; a bounce of amplitude
-  A around a level gives a noise of about A, against a net drop of at most 2A.
-- ``plateaus``: the loss fell by less than 10% of ``start``.  Any model that learns reduces its
-  training loss far more over a run (cross-entropy from ln K towards 0); under 10% is a stuck model.
-- ``converges``: the last quarter of the run brought less than 10% of the total drop
-  (``(q3 - end) / (start - end) < 0.1``).  For an exponential decay this means at least two time
-  constants are done (one time constant left gives 17%, a straight line 25%).
-- ``decreasing``: otherwise — still falling at a good rate at the end.
+- ``ratio`` = end / start; ``drop`` = (start - end) / |start|;
+- ``rise_over_gain`` = (end - low) / (start - low): how much of its best improvement the run gave back;
+- ``rise_rel`` = (end - low) / |start|; ``rise_noise`` = (end - low) / noise;
+- ``swing_over_drop`` = noise / (start - end); ``swing_level`` = noise / max(|start|, |end|);
+- ``late_share`` = (q3 - end) / (start - end): the share of the drop the last quarter brought;
+- ``nonfinite``: a NaN/Inf value (the curve is measured up to it), ``nonfinite_at`` where (0..1).
 
-Fewer than 4 finite values: shape ``None`` (too short to judge).  Logs longer than 20,000 values are
-read every k-th value (a stride keeps the per-step noise, which block averages would hide).
+Fewer than 4 finite values: every number ``None`` (too short to judge).  Logs longer than 20,000 values
+are read every k-th value (a stride keeps the per-step noise, which block averages would hide).
 """
 from __future__ import annotations
 
 import math
 
-SHAPES = ("converges", "decreasing", "goes-up", "explodes", "oscillates", "plateaus")
-
-EXPLODE_FACTOR = 10.0
-GIVE_BACK = 0.2
-MATERIAL = 0.05
-OSC_SWING = 0.3
-SWING_LEVEL = 0.10
-PLATEAU_DROP = 0.10
-LATE_SHARE = 0.10
+BIG = 1e6  # a quotient with a zero or negative denominator and a positive numerator
 MIN_POINTS = 4
 MAX_WINDOW = 51
 MAX_POINTS = 20_000
@@ -103,17 +88,29 @@ def level(values, at: float, k: int) -> float:
     return median(values[lo: lo + k])
 
 
-def classify(values) -> dict:
-    """Shape of a loss curve and its numbers (all plain floats; None where undefined)."""
+NUMBERS = ("start", "end", "low", "low_at", "ratio", "drop", "rise_over_gain", "rise_rel", "rise_noise",
+           "swing_over_drop", "swing_level", "late_share", "noise", "nonfinite", "nonfinite_at")
+EXPLODE_NUMBERS = ("start", "ratio", "nonfinite", "nonfinite_at")  # what is known of an unfinished run
+
+
+def quotient(a: float, b: float) -> float:
+    """a / b, with BIG (a positive numerator) or 0 (otherwise) when b <= 0."""
+    if b > 0:
+        return a / b
+    return BIG if a > 0 else 0.0
+
+
+def measure(values) -> dict:
+    """The curve's numbers (plain floats and one bool; None where undefined), plus ``n`` values read."""
     vals = every([float(v) for v in values if v is not None])
-    out = {"shape": None, "n": len(vals), "start": None, "end": None, "low": None, "low_at": None,
-           "ratio": None, "drop": None, "late_share": None, "noise": None, "nonfinite_at": None}
+    out = dict.fromkeys(NUMBERS)
+    out["n"] = len(vals)
     bad = next((i for i, v in enumerate(vals) if not math.isfinite(v)), None)
     if bad is not None:
-        out.update(shape="explodes", nonfinite_at=bad / max(1, len(vals) - 1))
+        out.update(nonfinite=True, nonfinite_at=bad / max(1, len(vals) - 1))
         vals = vals[:bad]
-        if len(vals) < MIN_POINTS:
-            return out
+    elif len(vals) >= MIN_POINTS:
+        out["nonfinite"] = False
     if len(vals) < MIN_POINTS:
         return out
     n = len(vals)
@@ -124,23 +121,23 @@ def classify(values) -> dict:
     low, sigma = smooth[i_low], noise(vals)
     q3 = level(vals, 0.75, k)
     scale = abs(start) or 1e-12
-    total = start - end
+    total, rise = start - end, end - low
     out.update(start=start, end=end, low=low, low_at=i_low / (n - 1), ratio=end / start if start else None,
-               drop=total / scale, late_share=(q3 - end) / total if total > 0 else None, noise=sigma)
-    if out["shape"] == "explodes":
-        return out
-    rise, best = end - low, start - low
-    if start > 0 and end >= EXPLODE_FACTOR * start:
-        shape = "explodes"
-    elif rise > GIVE_BACK * best and rise > MATERIAL * scale and rise > 3 * sigma:
-        shape = "goes-up"
-    elif sigma >= OSC_SWING * max(total, 0.0) and sigma >= SWING_LEVEL * max(abs(start), abs(end)):
-        shape = "oscillates"
-    elif total < PLATEAU_DROP * scale:
-        shape = "plateaus"
-    elif (q3 - end) < LATE_SHARE * total:
-        shape = "converges"
-    else:
-        shape = "decreasing"
-    out["shape"] = shape
+               drop=total / scale, late_share=(q3 - end) / total if total > 0 else None, noise=sigma,
+               rise_over_gain=quotient(rise, start - low), rise_rel=rise / scale, rise_noise=quotient(rise, sigma),
+               swing_over_drop=quotient(sigma, max(total, 0.0)) if sigma > 0 else (BIG if total <= 0 else 0.0),
+               swing_level=quotient(sigma, max(abs(start), abs(end))) if sigma > 0 else (BIG if max(abs(start), abs(end)) == 0 else 0.0))
     return out
+
+
+def findings(prefix: str, what: str):
+    """The declared findings for a curve's numbers, named ``prefix + number``."""
+    from dldoctor.probes.spec import Finding
+
+    docs = {"start": "start level (median of the first 3 values)", "end": "end level (median of the last tenth)",
+            "low": "best level held (minimum of the moving median)", "low_at": "where the best level was held (0..1 of the run)",
+            "ratio": "end / start", "drop": "(start - end) / |start|", "rise_over_gain": "(end - low) / (start - low): share of the best improvement given back",
+            "rise_rel": "(end - low) / |start|", "rise_noise": "(end - low) / noise", "swing_over_drop": "noise / (start - end)",
+            "swing_level": "noise / max(|start|, |end|)", "late_share": "(q3 - end) / (start - end): share of the drop brought by the last quarter",
+            "noise": "robust step-to-step swing", "nonfinite": "some value was NaN or Inf", "nonfinite_at": "where the first NaN/Inf was (0..1 of the run)"}
+    return tuple(Finding(prefix + k, "bool" if k == "nonfinite" else "number", f"{what}: {docs[k]}") for k in NUMBERS)

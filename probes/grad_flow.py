@@ -14,12 +14,13 @@ embeddings whose batch touches few rows are not read as vanishing.
 """
 from __future__ import annotations
 
-from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, Plot, ProbeSpec
 
 SPEC = ProbeSpec(
     id='grad-flow',
     title='Gradient flow after one backward',
     needs=('model', 'train_data', 'loss_fn'),
+    plots=(Plot('layers', 'Gradient norm per layer', y='layers', value='grad_norm', xlabel='layer', ylabel='log10 norm'),),
     cost_s=0.4,
     doc='After one backward pass: parameters without a gradient (frozen, detached, unused), parameters missing from the optimizer, per-layer gradient norms from first to last layer, and the update-to-weight ratio after one optimizer step.',
     findings=(

@@ -36,12 +36,14 @@ did before; -4 for Adam 1e-6, +2.9 for Adam 10, +1.9 for SGD 10.
 """
 from __future__ import annotations
 
-from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, Plot, ProbeSpec
 
 SPEC = ProbeSpec(
     id='lr-range',
     title='Learning-rate range test',
     needs=('model', 'train_data', 'loss_fn'),
+    plots=(Plot('log_xy', 'Learning-rate range test', x='lrs', y='losses', marks=('configured_lr', 'best_lr'),
+                xlabel='learning rate', ylabel='loss'),),
     cost_s=3.0,
     doc='Sweeps the learning rate exponentially on copies of the model and finds where the loss falls fastest; compares the configured rate with it.',
     findings=(
@@ -49,7 +51,7 @@ SPEC = ProbeSpec(
         Finding('best_lr', 'number', 'a tenth of the learning rate at which the smoothed loss was lowest (min/10 rule)'),
         Finding('log10_lr_ratio', 'number', 'log10(configured_lr / best_lr): above ~1 too high, below ~-1.5 too low'),
         Finding('diverge_lr', 'number', 'smallest learning rate at which the loss diverged'),
-        Finding('configured_diverges', 'bool', 'the configured learning rate is at or above the divergence point'),
+        Finding('configured_over_diverge', 'number', 'configured_lr / diverge_lr (None when the loss never diverged)'),
     ),
 )
 
@@ -90,7 +92,7 @@ def measure(subject, ctx) -> Measurement:
         ctx.progress((i + 1) / STEPS, "learning-rate range test")
     configured = training.configured_lr(subject)
     findings = dict(configured_lr=configured, best_lr=None, log10_lr_ratio=None, diverge_lr=diverge_lr,
-                    configured_diverges=diverge_lr is not None and configured >= diverge_lr)
+                    configured_over_diverge=configured / diverge_lr if diverge_lr and configured is not None else None)
     details = {"lrs": lrs, "losses": losses, "smoothed": smooth}
     cycles = smooth[full:]
     if cycles and min(cycles) < MIN_DROP * cycles[0]:  # cycles[0]: the first cycle, the rate still ~0

@@ -40,7 +40,7 @@ SPEC = ProbeSpec(
         Finding('activation_mb', 'number', 'activations kept for backward'),
         Finding('activation_mb_per_sample', 'number', 'activation memory per sample'),
         Finding('max_batch_in_budget', 'number', 'largest batch size whose step fits the memory budget'),
-        Finding('exceeds_budget', 'bool', 'one step at the configured batch size needs more than the budget (or the device)'),
+        Finding('budget_mb', 'number', 'the memory budget: --memory-budget, else the memory the device can give (None when unknown)'),
         Finding('growth_mb_per_step', 'number', "memory (or live autograd tensors' bytes) added per repeated step"),
         Finding('live_tensors_growth_per_step', 'number', 'autograd graph nodes kept alive by tensors that outlive the step (a kept loss, a running total of losses), added per step'),
     ),
@@ -116,7 +116,7 @@ def measure(subject, ctx) -> Measurement:
         "activation_mb": act / MB,
         "activation_mb_per_sample": per_sample / MB if per_sample is not None else None,
         "max_batch_in_budget": max_batch,
-        "exceeds_budget": peak > budget if budget is not None else None,
+        "budget_mb": budget / MB if budget is not None else None,
         "growth_mb_per_step": (sizes[-1] - sizes[0]) / steps / MB if steps else None,
         "live_tensors_growth_per_step": (nodes[-1] - nodes[0]) / steps if steps else None,
     }

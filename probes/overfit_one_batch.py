@@ -1,7 +1,7 @@
 """Probe `overfit-one-batch`: Overfit a single batch.
 
 Trains on one batch for up to N steps with the subject's own optimizer and train_step, and
-classifies the loss curve as the guide does.
+measures the loss curve; the KB (kb/symptoms/overfit-one-batch.yaml) reads its shape as the guide does.
 
 How: the first batch (at most 64 samples), up to 300 steps of ``training.step`` (the user's
 train_step when given) with ``make_optimizer(subject)``; the model stays in the mode it is in
@@ -21,7 +21,8 @@ The curve is read as an *error*: the loss minus its floor (the entropy of smooth
 cross-entropy and BCE, 0 otherwise; ``probes.loss_kind``), times the loss's sign — for a negated
 loss (``-F.cross_entropy``) the optimizer lowers the value by raising the error, which is what the
 guide calls "error goes up" (sign-flipped loss or gradient).  Ratios are to the first error; "last"
-is the median of the last 5 steps (one noisy step does not decide).  In order:
+is the median of the last 5 steps (one noisy step does not decide).  The KB's decision list, in order
+(the thresholds live in the YAML; these are their reasons):
   explodes    a non-finite loss, or the error above 10x its start at some step (a model training
               on one batch does not make its error tenfold: divergence or numerics);
   goes-up     the sign is flipped and the error rose, or the error ends above 1.5x its start;
@@ -38,23 +39,28 @@ is the median of the last 5 steps (one noisy step does not decide).  In order:
 final_ratio and best_ratio are these error ratios; they equal last/first loss for a loss with a
 zero floor and the usual sign (a converged run stops with them near 0.1, not near 0.01 as with the
 old stop at 1%).  oscillation is the share over the steps run: a converged run, stopped early,
-spends fewer noisy steps at its floor.  A loss that starts at or below its floor gives curve None.
+spends fewer noisy steps at its floor.  A loss that starts at or below its floor gives no ratios
+(only a non-finite step, which still reads as explodes).
 """
 from __future__ import annotations
 
-from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Measurement, Plot, ProbeSpec
 
 SPEC = ProbeSpec(
     id='overfit-one-batch',
     title='Overfit a single batch',
     needs=('model', 'train_data', 'loss_fn'),
+    plots=(Plot('series', 'Overfitting one batch: loss per step', y='losses', xlabel='step', ylabel='loss'),),
     cost_s=4.0,
-    doc="Trains on one batch for up to N steps with the subject's own optimizer and train_step, and classifies the loss curve as the guide does.",
+    doc="Trains on one batch for up to N steps with the subject's own optimizer and train_step, and measures the loss curve (the KB reads its shape as the guide does).",
     findings=(
-        Finding('curve', 'category', 'shape of the loss curve', values=('converges', 'decreasing', 'goes-up', 'explodes', 'oscillates', 'plateaus')),
+        Finding('peak_ratio', 'number', 'highest error / first error'),
+        Finding('rise_amplitude', 'number', 'mean relative size of the steps on which the error rose'),
+        Finding('loss_sign', 'number', 'the sign the loss is optimised with: -1 for a negated loss (-F.cross_entropy), else 1'),
         Finding('final_ratio', 'number', 'last error / first error (error: the loss above its floor, sign-corrected; last: median of the last 5 steps)'),
         Finding('best_ratio', 'number', 'lowest error / first error'),
         Finding('oscillation', 'number', 'share of steps on which the error rose'),
+        Finding('nonfinite', 'bool', 'some loss was NaN or Inf'),
         Finding('nonfinite_step', 'number', 'first step whose loss was NaN or Inf (None when all finite)'),
         Finding('steps', 'number', 'steps run'),
     ),
@@ -63,8 +69,7 @@ SPEC = ProbeSpec(
 MAX_STEPS = 300
 HOLD = 10  # steps in a row at or under CONVERGED that end the run
 MAX_SAMPLES = 64
-EXPLODE, GOES_UP, CONVERGED, PLATEAU = 10.0, 1.5, 0.1, 0.7
-OSC_SHARE, OSC_AMPLITUDE, OSC_LEVEL = 0.35, 0.10, 0.3
+EXPLODE, CONVERGED = 10.0, 0.1  # the early stop: converged and never exploded (the KB's thresholds, read as a work bound)
 
 
 def measure(subject, ctx) -> Measurement:
@@ -95,37 +100,20 @@ def measure(subject, ctx) -> Measurement:
         if ctx.time_left() < 0.5:
             break
         ctx.progress((i + 1) / max_steps, "overfitting one batch")
-    findings = dict(curve=None, final_ratio=None, best_ratio=None, oscillation=None, nonfinite_step=nonfinite, steps=len(losses))
+    findings = dict(final_ratio=None, best_ratio=None, oscillation=None, peak_ratio=None, rise_amplitude=None,
+                    loss_sign=sign, nonfinite=nonfinite is not None, nonfinite_step=nonfinite, steps=len(losses))
     details = {"losses": losses, "floor": floor, "sign": sign}
     notes = []
     errors = [sign * (v - floor) for v in losses if v is not None]
     if not errors or errors[0] <= 0:
         notes.append("the loss starts at or below its floor; its curve cannot be read as an error")
-        if nonfinite is not None:
-            findings["curve"] = "explodes"
         return Measurement(findings=findings, details=details, notes=notes)
     first = errors[0]
     ups = [(b - a) / max(abs(a), 1e-12) for a, b in zip(errors, errors[1:]) if b > a]
     findings.update(final_ratio=statistics.median(errors[-5:]) / first, best_ratio=min(errors) / first,
                     oscillation=len(ups) / max(len(errors) - 1, 1))
-    amplitude = statistics.mean(ups) if ups else 0.0
-    findings["curve"] = classify(findings["final_ratio"], max(errors) / first, findings["oscillation"], amplitude,
-                                 nonfinite is not None, sign < 0)
-    details["amplitude"] = amplitude
+    findings.update(peak_ratio=max(errors) / first, rise_amplitude=statistics.mean(ups) if ups else 0.0)
     return Measurement(findings=findings, details=details, notes=notes)
-
-
-def classify(final: float, peak: float, share: float, amplitude: float, nonfinite: bool, flipped: bool) -> str:
-    """The curve's shape from its error ratios (see the module docstring for the thresholds)."""
-    if nonfinite or (peak > EXPLODE and not flipped):
-        return "explodes"
-    if (flipped and final > 1.0) or final > GOES_UP:
-        return "goes-up"
-    if final <= CONVERGED:
-        return "converges"
-    if peak > GOES_UP or (share >= OSC_SHARE and amplitude >= OSC_AMPLITUDE and final > OSC_LEVEL):
-        return "oscillates"
-    return "decreasing" if final < PLATEAU else "plateaus"
 
 
 def _sign_and_floor(subject, inputs, targets, loss_kind, training, seed) -> tuple[float, float]:

@@ -15,14 +15,15 @@ import json
 import math
 from pathlib import Path
 
-from dldoctor.probes import record_signals
-from dldoctor.probes.curve import SHAPES, classify, median
+from dldoctor.probes import curve, overtraining, record_signals
+from dldoctor.probes.curve import median
 from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='record',
     title='A run recorded by the watch',
     needs=('record',),
+    external=True,
     cost_s=0.1,
     runs_model=False,
     stage='evaluate',
@@ -31,9 +32,9 @@ SPEC = ProbeSpec(
         "units, memory growth and the share of step time spent waiting for data.",
     findings=(
         Finding('steps', 'number', 'training steps recorded'),
-        Finding('curve', 'category', 'shape of the training-loss curve', values=SHAPES),
+        *curve.findings('curve_', 'training-loss curve (bin means)'),
         Finding('final_train_ratio', 'number', 'end level of the training loss / start level'),
-        Finding('overtraining', 'bool', 'validation loss rose 10% above its best while the training loss still fell'),
+        *overtraining.findings(),
         Finding('best_val_frac', 'number', 'position of the best validation loss, as a share of the evaluations'),
         Finding('nonfinite', 'bool', 'some loss or gradient norm was NaN or Inf'),
         Finding('nonfinite_step', 'number', 'first step whose loss or gradient norm was NaN or Inf (None when all finite)'),
@@ -51,8 +52,9 @@ SPEC = ProbeSpec(
 
 MIN_TREND = 6  # record steps needed before a trend (growth, slope, late medians) is reported
 MAX_BINS = 400  # the loss curve is classified on at most this many bin means
-OVERTRAIN_RISE = 0.10  # validation loss this far above its best counts as turned up
-LIVE_SHAPES = ("explodes", "goes-up")  # shapes an unfinished curve keeps: neither divergence nor giving back the gains undoes itself
+# what an unfinished curve keeps (the watch's early warnings): a divergence, and a loss that gave back
+# its gains (the rise since the best level), neither of which undoes itself
+LIVE_NUMBERS = (*curve.EXPLODE_NUMBERS, "low", "rise_over_gain", "rise_rel", "rise_noise")
 
 
 def read(path) -> tuple[dict, list[dict], list[dict], list[str]]:
@@ -155,21 +157,11 @@ def _memory_slope(rows: list[dict], key: str) -> float | None:
     return _lagged_slope([s for s, _ in pts], [v for _, v in pts]) if len(pts) >= MIN_TREND // 2 + 1 else None
 
 
-def _overtraining(steps_at: list[int], losses: list[float], evals: list[dict]) -> tuple[bool | None, float | None]:
+def _overtraining(losses: list[float], evals: list[dict]) -> dict:
+    """The over-training numbers (``probes.overtraining``) of the eval curve against the training losses."""
     key = _val_key(evals)
-    pts = [(e.get("step", 0), _num(e["metrics"].get(key))) for e in evals if key and isinstance(e.get("metrics"), dict)]
-    pts = [(s, v) for s, v in pts if v is not None]
-    if len(pts) < 4:
-        return None, None
-    vals = [v for _, v in pts]
-    b = min(range(len(vals)), key=vals.__getitem__)
-    best_frac = b / (len(vals) - 1)
-    tail = vals[-max(2, len(vals) // 5):]
-    rose = median(tail) > vals[b] + OVERTRAIN_RISE * abs(vals[b]) and b < len(vals) - 1
-    train_at_best = [v for s, v in zip(steps_at, losses) if s <= pts[b][0] and math.isfinite(v)][-20:]
-    train_end = [v for v in losses if math.isfinite(v)][-20:]
-    fell = bool(train_at_best) and bool(train_end) and median(train_end) < median(train_at_best)
-    return bool(rose and fell), best_frac
+    vals = [_num(e["metrics"].get(key)) for e in evals if key and isinstance(e.get("metrics"), dict)]
+    return overtraining.measure([v for v in vals if v is not None], losses)
 
 
 def _val_key(evals: list[dict]) -> str | None:
@@ -195,11 +187,12 @@ def summarize(header: dict, steps: list[dict], evals: list[dict], live: bool = F
     f["steps"] = last_step + 1 if last_step is not None else 0
 
     bx, by = _bins(at, losses)
-    shape = classify(by)
-    f["curve"], f["final_train_ratio"] = shape["shape"], shape["ratio"]
-    if live and f["curve"] not in LIVE_SHAPES:
-        f["curve"] = None
-    f["overtraining"], f["best_val_frac"] = _overtraining(at, losses, evals)
+    shape = curve.measure(by)
+    f.update({"curve_" + k: shape[k] for k in curve.NUMBERS}, final_train_ratio=shape["ratio"])
+    if live:  # an unfinished curve has no shape yet, except a divergence or a loss giving back its gains
+        f.update({"curve_" + k: None for k in curve.NUMBERS if k not in LIVE_NUMBERS})
+    over = _overtraining(losses, evals)
+    f.update({x.name: over[x.name] for x in overtraining.findings()}, best_val_frac=over["best_at"])
 
     bad = [s for s, v in zip(at, losses) if not math.isfinite(v)]
     bad += [r["step"] for r in steps if r.get("nonfinite_grad")]

@@ -1,8 +1,7 @@
 """Run one probe in this process: needs checked, seeded, user objects preserved, errors caught.
 
-Returns plain data (it crosses a process boundary as JSON)::
-
-    {"id", "status": ok|skipped|failed, "seconds", "message", "findings", "confidence", "details", "notes"}
+Returns a ``ProbeResult`` (probes/result.py); ``steps`` counts every optimizer step taken while the
+probe ran (a global optimizer step hook: the probe's own loops and the user's train_step alike).
 """
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ import traceback
 
 from dldoctor.probes import registry
 from dldoctor.probes.json_value import plain as _plain
+from dldoctor.probes.result import ProbeResult
 
 
 def missing_needs(spec, subject) -> str | None:
@@ -24,18 +24,18 @@ def missing_needs(spec, subject) -> str | None:
     return None
 
 
-def run_probe(probe_id: str, subject, ctx) -> dict:
+def run_probe(probe_id: str, subject, ctx) -> ProbeResult:
     import numpy as np
     import torch
 
     from dldoctor.probes.snapshot import preserved
 
     spec = registry.catalog()[probe_id]
-    out = {"id": probe_id, "status": "skipped", "seconds": 0.0, "message": "", "findings": {}, "confidence": {}, "details": {}, "notes": []}
     why = missing_needs(spec, subject)
     if why:
-        out["message"] = why
-        return out
+        return ProbeResult.skipped(probe_id, why)
+    steps = [0]
+    hook = torch.optim.Optimizer.register_optimizer_step_post_hook(lambda *_: steps.__setitem__(0, steps[0] + 1))
     t0 = time.perf_counter()
     try:
         with preserved(subject):
@@ -47,14 +47,15 @@ def run_probe(probe_id: str, subject, ctx) -> dict:
         extra = set(m.findings) - declared
         if extra:
             raise RuntimeError(f"probe {probe_id} returned undeclared findings: {sorted(extra)}")
-        out.update(status="ok", findings={k: _plain(m.findings.get(k)) for k in sorted(declared)},
-                   confidence=m.confidence, details=m.details, notes=list(m.notes))
+        return ProbeResult(probe_id, "ok", round(time.perf_counter() - t0, 3), "",
+                           {k: _plain(m.findings.get(k)) for k in sorted(declared)}, dict(m.confidence), dict(m.details),
+                           tuple(m.notes), steps[0])
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # a probe's failure is reported, never fatal
-        out.update(status="failed", message=_one_line(exc))
-    out["seconds"] = round(time.perf_counter() - t0, 3)
-    return out
+        return ProbeResult.failed(probe_id, _one_line(exc), time.perf_counter() - t0, steps=steps[0])
+    finally:
+        hook.remove()
 
 
 def _one_line(exc: BaseException) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
+from dldoctor.probes.spec import Finding, Gate, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
     id='runs',
@@ -27,6 +27,8 @@ SPEC = ProbeSpec(
     needs=('model', 'train_data', 'loss_fn'),
     cost_s=0.3,
     runs_model=False,
+    gate=Gate('crashed', 'the model does not run'),
+    patterns_finding='failure_kind',
     doc="Runs one forward pass, the loss and a backward pass on the first real batch. A failure is classified by the regular expressions in the KB's patterns.yaml (ctx.patterns) and names the module where it happened.",
     findings=(
         Finding('crashed', 'bool', 'forward, loss or backward raised an exception'),
@@ -36,6 +38,13 @@ SPEC = ProbeSpec(
         Finding('loss_finite', 'bool', 'the first loss is a finite number'),
     ),
 )
+
+
+def lost(why: str, patterns) -> Measurement:
+    """What a run that never came back (killed, out of memory, timed out) establishes: the model does not run."""
+    return Measurement(findings={"crashed": True, "failure_kind": classify(why, patterns), "failure_stage": None,
+                                 "failure_module": None, "loss_finite": None},
+                       notes=[f"one forward and backward pass on one batch did not come back: {why}"])
 
 
 def classify(message: str, patterns) -> str:

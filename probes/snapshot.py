@@ -39,6 +39,20 @@ def _set_rng_state(state) -> None:
         torch.cuda.set_rng_state_all(cuda)
 
 
+@contextmanager
+def rng_preserved(*loaders):
+    """Every random state that reading ``loaders`` (or running anything) can draw from, put back after:
+    Python's, NumPy's, torch's (CPU and CUDA) and the loaders' own generators."""
+    rng = _rng_state()
+    generators = [(g, g.get_state()) for g in loader_generators(*loaders)]
+    try:
+        yield
+    finally:
+        _set_rng_state(rng)
+        for g, state in generators:
+            g.set_state(state)
+
+
 def loader_generators(*loaders) -> list:
     """The distinct ``torch.Generator``s that iterating these loaders draws from (a DataLoader's own,
     its sampler's, its batch sampler's sampler's)."""

@@ -34,12 +34,11 @@ SPEC = ProbeSpec(
         Finding('eval_mode_in_step', 'bool', 'dropout or batch-norm layers ran in eval mode inside train_step'),
         Finding('optimizer_step_called', 'bool', 'train_step called optimizer.step()'),
         Finding('weights_changed', 'bool', 'the weights changed over the steps'),
-        Finding('loss_rises', 'bool', 'the returned loss rose over repeated steps on the same batch'),
+        Finding('loss_rise', 'number', '(last - first) / |first| of the loss train_step returned on the same batch (1e6 when the last is NaN/Inf)'),
     ),
 )
 
 CALLS = 5  # calls with the real learning rate
-RISE = 0.01  # relative rise of the last loss over the first that counts as rising
 
 
 def measure(subject, ctx) -> Measurement:
@@ -90,7 +89,9 @@ def measure(subject, ctx) -> Measurement:
     first, last = losses[0], losses[-1]
     rises = None
     if training.finite(first):
-        rises = (not training.finite(last)) or last > first + RISE * abs(first)
+        from dldoctor.probes.curve import BIG, quotient
+
+        rises = BIG if not training.finite(last) else quotient(last - first, abs(first))
     notes = []
     if not modes:
         notes.append("no dropout or batch-norm layer ran: eval mode cannot be seen")
@@ -101,7 +102,7 @@ def measure(subject, ctx) -> Measurement:
         "eval_mode_in_step": (not all(modes)) if modes else None,
         "optimizer_step_called": bool(norms),
         "weights_changed": changed,
-        "loss_rises": rises,
+        "loss_rise": rises,
     }
     details = {"zero_lr_grad_norms": zero_lr_norms, "losses": losses, "layer_modes": modes[:64]}
     return Measurement(findings=findings, details=details, notes=notes)

@@ -52,9 +52,9 @@ class EarlyWarning:
         likely = f" (likely: {top.cause}, belief {top.score:.2f})" if top else ""
         out = []
         for sid in new:
-            sym = self.kb.symptoms[sid]
-            out.append(Warning_(f"dldoctor watch: step {k}: {sym.title} ({sym.probe.finding} = {_show(obs[sid].observed)}){likely}",
-                                sid, top.cause if top else None))
+            o = obs[sid]
+            what = f" ({o.finding} = {_show(o.observed)})" if o.finding else ""
+            out.append(Warning_(f"dldoctor watch: step {k}: {self.kb.symptoms[sid].title}{what}{likely}", sid, top.cause if top else None))
         if not new:  # a cause crossed the threshold on evidence already announced (its confidence grew)
             b = crossed[0]
             out.append(Warning_(f"dldoctor watch: step {k}: {self.kb.causes[b.cause].title} (likely: {b.cause}, belief {b.score:.2f})",

@@ -113,5 +113,5 @@ def run(probe_id: str, subject, seed=0) -> dict:
     from dldoctor.probes.run import run_probe
 
     result = run_probe(probe_id, subject, ctx(seed))
-    assert result["status"] == "ok", result["message"]
+    assert result.status == "ok", result.message
     return result

@@ -22,7 +22,7 @@ def test_check_ok(capsys):
 def test_check_reports_every_problem_and_exits_2(capsys):
     assert main(["kb", "check", "--no-builtin", "--kb", FIX, "--kb", str(BROKEN / "unknown-probe")]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 6 and err[-1] == "dldoctor kb: 5 problems"
+    assert len(err) == 12 and err[-1] == "dldoctor kb: 11 problems"
     assert "did you mean 'overfit-one-batch'?" in err[0]
 
 

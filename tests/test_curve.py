@@ -1,4 +1,6 @@
-"""probes.curve.classify on synthetic loss curves: each shape by its textbook form, with noise.
+"""The curve's shape on synthetic loss curves, each by its textbook form, with noise: probes.curve
+measures, the KB's history symptoms (kb/symptoms/history.yaml) judge — so these tests fail when a YAML
+threshold of the decision list moves.
 
 Noise is multiplicative (a share of the loss), as mini-batch noise is; every case is checked over
 several seeds so that a threshold sitting on the noise would show.
@@ -10,7 +12,27 @@ import random
 
 import pytest
 
-from dldoctor.probes.curve import classify, noise
+from dldoctor.expert.engine import judge
+from dldoctor.expert.knowledge import load_kb
+from dldoctor.probes.curve import NUMBERS, measure, noise
+
+SHAPES = {"history-explodes": "explodes", "history-goes-up": "goes-up", "history-oscillates": "oscillates",
+          "history-plateaus": "plateaus", "history-still-decreasing": "decreasing"}
+
+
+def classify(values) -> dict:
+    """The measured numbers and the shape the KB's decision list gives them (None: too short to judge)."""
+    numbers = measure(values)
+    seen = judge(load_kb(), "history", {"curve_" + k: numbers[k] for k in NUMBERS})
+    present = [SHAPES[s] for s in SHAPES if seen[s].present]
+    assert len(present) <= 1, present  # the decision list's shapes exclude each other
+    if present:
+        shape = present[0]
+    elif all(seen[s].present is False for s in SHAPES):
+        shape = "converges"
+    else:
+        shape = None
+    return dict(numbers, shape=shape)
 
 
 def curve(f, n, rel_noise=0.0, seed=0):

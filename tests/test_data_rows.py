@@ -57,7 +57,7 @@ def test_data_probes_read_numpy_batches():
     c = ctx()
     for pid in ("class-balance", "batch-composition", "label-alignment", "leakage", "shift"):
         r = run_probe(pid, s, c)
-        assert r["status"] == "ok" and all(v is not None for v in r["findings"].values()), (pid, r)
+        assert r.status == "ok" and all(v is not None for v in r.findings.values()), (pid, r)
 
 
 def test_task_inference():
@@ -95,6 +95,6 @@ def test_data_probes_are_deterministic():
     for _ in range(2):
         s = classifier(X[:1400], y[:1400], val=(X[1400:], y[1400:]))
         c = ctx(seed=3)
-        runs.append({pid: run_probe(pid, s, c)["findings"] for pid in
+        runs.append({pid: run_probe(pid, s, c).findings for pid in
                      ("input-stats", "class-balance", "batch-composition", "label-alignment", "leakage", "shift")})
     assert runs[0] == runs[1]

@@ -40,10 +40,10 @@ def runs(name: str, patterns) -> dict:
 ])
 def test_a_model_or_loss_that_breaks_the_contract_is_a_crash_at_the_loss(name, says, patterns):
     r = runs(name, patterns)
-    assert r["status"] == "ok"
-    assert r["findings"]["crashed"] is True and r["findings"]["failure_stage"] == "loss"
-    assert r["findings"]["failure_kind"] == "other"
-    assert any(says in note for note in r["notes"])
+    assert r.status == "ok"
+    assert r.findings["crashed"] is True and r.findings["failure_stage"] == "loss"
+    assert r.findings["failure_kind"] == "other"
+    assert any(says in note for note in r.notes)
 
 
 def test_a_model_returning_a_tuple_is_reported_as_a_code_crash_exit_1(tmp_path, capsys, monkeypatch):
@@ -62,9 +62,9 @@ def test_a_model_returning_a_tuple_is_reported_as_a_code_crash_exit_1(tmp_path, 
 def test_nan_in_the_data_is_measured(patterns):
     subject = load(str(HOSTILE / "nan_data.py"))
     stats = run_probe("input-stats", subject, ProbeContext(patterns=patterns))
-    assert stats["status"] == "ok" and stats["findings"]["nonfinite_inputs"] is True
+    assert stats.status == "ok" and stats.findings["nonfinite_inputs"] is True
     r = run_probe("runs", subject, ProbeContext(patterns=patterns))
-    assert r["findings"]["crashed"] is False and r["findings"]["loss_finite"] is False
+    assert r.findings["crashed"] is False and r.findings["loss_finite"] is False
 
 
 def test_an_endless_loader_is_read_only_as_far_as_each_probe_needs():
@@ -87,10 +87,10 @@ def test_an_endless_loader_is_read_only_as_far_as_each_probe_needs():
 def test_a_history_file_cut_short_or_not_utf8(file, status, says, monkeypatch):
     monkeypatch.setenv("HOSTILE_HISTORY", file)
     r = run_probe("history", load(str(HOSTILE / "with_history.py")), ProbeContext())
-    assert r["status"] == status
+    assert r.status == status
     if status == "ok":
-        assert r["details"]["columns"]["train_loss"][:2] == [2.1, 1.5]
+        assert r.details["columns"]["train_loss"][:2] == [2.1, 1.5]
         if says:
-            assert any(says in n for n in r["notes"])
+            assert any(says in n for n in r.notes)
     else:
-        assert says in r["message"] and "\n" not in r["message"]
+        assert says in r.message and "\n" not in r.message

@@ -59,10 +59,10 @@ def test_the_next_probe_gets_a_fresh_worker():
     runner = WorkerRunner(str(HOSTILE / "exits.py"), memory_limit_mb=MEMORY_MB)
     try:
         runner.load()
-        assert runner.run("runs", 20)["status"] == "failed"
+        assert runner.run("runs", 20).status == "failed"
         assert runner.proc is None
         after = runner.run("class-balance", 60)
-        assert after["status"] == "ok" and runner.starts == 2
+        assert after.status == "ok" and runner.starts == 2
     finally:
         runner.close()
     assert runner.proc is None
@@ -76,7 +76,7 @@ def test_torch_threads_and_the_working_directory_inside_the_worker(monkeypatch, 
         runner.load()  # subject() chdir()s to / ...
         for _ in range(2):  # ... and so does every forward; each probe still starts where the worker did
             r = runner.run("runs", 60)
-            assert f"threads=2 cwd={tmp_path}" in " ".join(r["notes"])
+            assert f"threads=2 cwd={tmp_path}" in " ".join(r.notes)
     finally:
         runner.close()
 

@@ -116,7 +116,7 @@ def test_every_probe_leaves_no_trace(name):
     statuses = {}
     for pid in registry.PROBE_MODULES:
         out = run_probe(pid, subject, ctx())
-        statuses[pid] = out["status"]
+        statuses[pid] = out.status
         assert_same(before, state(subject), f"after {pid} ({out['status']}: {out['message']})")
     assert set(statuses.values()) <= {"ok", "skipped", "failed"}
 
@@ -156,5 +156,5 @@ def test_a_probe_that_raises_midway_is_undone(name, monkeypatch):
     real = registry.module
     monkeypatch.setattr(registry, "module", lambda pid: types.SimpleNamespace(measure=vandal) if pid == "grad-flow" else real(pid))
     out = run_probe("grad-flow", subject, ctx())
-    assert out["status"] == "failed" and "probe broke midway" in out["message"]
+    assert out.status == "failed" and "probe broke midway" in out.message
     assert_same(before, state(subject))

@@ -10,8 +10,8 @@ from dldoctor.probes.run import run_probe
 
 def findings(subject):
     out = run_probe("activations", subject, ctx())
-    assert out["status"] == "ok", out["message"]
-    return out["findings"]
+    assert out.status == "ok", out.message
+    return out.findings
 
 
 class FunctionalMLP(nn.Module):

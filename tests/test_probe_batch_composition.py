@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 
+from judged import holds
+
 from data_models import classifier, ctx, digits, regression, regressor
 from dldoctor.probes.batch_composition import expected_distinct, expected_single_class
 from dldoctor.probes.run import run_probe
@@ -9,8 +11,8 @@ from dldoctor.probes.run import run_probe
 
 def run(subject):
     r = run_probe("batch-composition", subject, ctx())
-    assert r["status"] == "ok", r["message"]
-    return r["findings"]
+    assert r.status == "ok", r.message
+    return r.findings
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,7 @@ def test_sorted_data_without_shuffling(data):
     f = run(classifier(*sorted_by_class(*data), shuffle=False))
     # ~180 rows a class, batches of 64: most batches hold one class, and labels change ~7 times
     # over 20 batches where shuffling would change them ~1,150 times
-    assert f["ordered_by_class"] is True and f["label_changes_ratio"] < 0.05
+    assert holds("batch-composition", f, "data-ordered-by-class") is True and f["label_changes_ratio"] < 0.05
     assert f["single_class_batch_frac"] > 0.5 and f["single_class_batch_excess"] > 0.5
     assert f["distinct_labels_ratio"] < 0.3
     assert f["shuffled"] is False
@@ -35,13 +37,13 @@ def test_sorted_data_without_shuffling(data):
 
 def test_sorted_data_in_large_batches_is_still_ordered(data):
     f = run(classifier(*sorted_by_class(*data), shuffle=False, batch_size=512))
-    assert f["ordered_by_class"] is True and f["single_class_batch_frac"] == 0.0
+    assert holds("batch-composition", f, "data-ordered-by-class") is True and f["single_class_batch_frac"] == 0.0
     assert f["distinct_labels_ratio"] < 0.5  # ~4 classes a batch where shuffling gives all 10
 
 
 def test_shuffled_loader_is_healthy(data):
     f = run(classifier(*sorted_by_class(*data), shuffle=True))
-    assert f["shuffled"] is True and f["ordered_by_class"] is False
+    assert f["shuffled"] is True and holds("batch-composition", f, "data-ordered-by-class") is False
     assert f["distinct_labels_ratio"] == pytest.approx(1.0, abs=0.05)
     assert f["label_changes_ratio"] == pytest.approx(1.0, abs=0.15)
     assert f["single_class_batch_frac"] == 0.0
@@ -50,7 +52,7 @@ def test_shuffled_loader_is_healthy(data):
 def test_unshuffled_loader_over_randomly_ordered_rows(data):
     f = run(classifier(*data, shuffle=False))
     assert f["shuffled"] is False  # a fact, not a fault: the rows are already in random order
-    assert f["ordered_by_class"] is False
+    assert holds("batch-composition", f, "data-ordered-by-class") is False
     assert f["distinct_labels_ratio"] == pytest.approx(1.0, abs=0.05)
     assert f["single_class_batch_excess"] == pytest.approx(0.0, abs=0.05)
 
@@ -63,12 +65,12 @@ def test_rare_class_gives_single_class_batches_by_chance_only():
     # the excess over that expectation is binomial noise (sd ~0.11)
     assert f["single_class_batch_frac"] > 0.2
     assert abs(f["single_class_batch_excess"]) < 0.3
-    assert f["ordered_by_class"] is False
+    assert holds("batch-composition", f, "data-ordered-by-class") is False
 
 
 def test_regression_has_no_labels_per_batch():
     f = run(regressor(*regression()))
-    assert f["ordered_by_class"] is None and f["shuffled"] is True
+    assert holds("batch-composition", f, "data-ordered-by-class") is None and f["shuffled"] is True
 
 
 def test_expectations_match_brute_force():

@@ -9,6 +9,8 @@ MLP, both with a realistic target error.
 from __future__ import annotations
 
 import pytest
+
+from judged import holds
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -59,8 +61,8 @@ def digits_subject(digits, model, n_train=1200, test=True, **kw):
 
 def run(subject) -> dict:
     r = run_probe("bias-variance", subject, ProbeContext(seed=0))
-    assert r["status"] == "ok", r["message"]
-    print(r["seconds"], "s", {k: round(v, 3) if isinstance(v, float) else v for k, v in r["findings"].items()}, r["details"]["run"])
+    assert r.status == "ok", r.message
+    print(r.seconds, "s", {k: round(v, 3) if isinstance(v, float) else v for k, v in r.findings.items()}, r.details["run"])
     return r
 
 
@@ -75,7 +77,7 @@ def test_big_mlp_on_60_rows_is_high_variance_and_deterministic(digits):
     model = mlp(64, 512, 512, 512)
     before = [p.detach().clone() for p in model.parameters()]
     s = digits_subject(digits, model, n_train=60, test=False, target_error=0.02)
-    a, b = run(s)["findings"], run(s)["findings"]
+    a, b = run(s).findings, run(s).findings
     assert a == b
     assert a["train_error"] < 0.02 and a["variance"] > 0.1 and a["val_overfitting"] is None
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
@@ -84,7 +86,7 @@ def test_big_mlp_on_60_rows_is_high_variance_and_deterministic(digits):
 def test_healthy_digits_mlp_has_small_terms(digits):
     f = run(digits_subject(digits, mlp(64, 128), target_error=0.03))["findings"]
     assert abs(f["avoidable_bias"]) < 0.05 and abs(f["variance"]) < 0.05 and abs(f["val_overfitting"]) < 0.05
-    assert f["beats_baseline"] is True and f["baseline_error"] == pytest.approx(0.9, abs=0.05)
+    assert holds("bias-variance", f, "no-better-than-baseline") is False and f["baseline_error"] == pytest.approx(0.9, abs=0.05)
 
 
 def test_healthy_regression_mlp_has_small_terms():
@@ -97,10 +99,10 @@ def test_healthy_regression_mlp_has_small_terms():
                 test_data=loader(X, y, 1250, 1500), loss_fn=nn.MSELoss(), optimizer=lambda p: torch.optim.Adam(p, lr=1e-3),
                 target_error=0.02)
     r = run(s)
-    f = r["findings"]
+    f = r.findings
     # errors are MSE / Var(y): the mean predictor scores ~1, the noise ~0.006
-    assert r["details"]["task"] == "regression" and f["baseline_error"] == pytest.approx(1.0, abs=0.2)
-    assert abs(f["avoidable_bias"]) < 0.05 and abs(f["variance"]) < 0.1 and f["beats_baseline"] is True
+    assert r.details["task"] == "regression" and f["baseline_error"] == pytest.approx(1.0, abs=0.2)
+    assert abs(f["avoidable_bias"]) < 0.05 and abs(f["variance"]) < 0.1 and holds("bias-variance", f, "no-better-than-baseline") is False
 
 
 class Constant(nn.Module):
@@ -117,9 +119,9 @@ class Constant(nn.Module):
 def test_constant_output_does_not_beat_the_majority_class(digits):
     s = digits_subject(digits, Constant(), n_train=600, test=False, history={"train_loss": [2.3, 2.2, 2.2]})
     r = run(s)
-    f = r["findings"]
-    assert f["source"] == "measured" and any("train_error" in n for n in r["notes"])
-    assert f["beats_baseline"] is False and f["val_error"] >= 0.9 * f["baseline_error"]
+    f = r.findings
+    assert f["source"] == "measured" and any("train_error" in n for n in r.notes)
+    assert holds("bias-variance", f, "no-better-than-baseline") is True and f["val_error"] >= 0.9 * f["baseline_error"]
 
 
 def test_history_with_test_far_above_validation_is_validation_overfitting(digits):
@@ -127,13 +129,13 @@ def test_history_with_test_far_above_validation_is_validation_overfitting(digits
                "val_error": [0.55, 0.25, 0.12, 0.08, 0.09, 0.10],
                "test_error": [None, None, None, None, None, 0.25]}
     r = run(digits_subject(digits, mlp(64, 32), history=history, target_error=0.03))
-    f = r["findings"]
+    f = r.findings
     # the shipped model is the best-validation epoch (index 3); the test error is its only value
-    assert f["source"] == "history" and r["details"]["run"]["epoch"] == 3
+    assert f["source"] == "history" and r.details["run"]["epoch"] == 3
     assert (f["train_error"], f["val_error"], f["test_error"]) == (0.04, 0.08, 0.25)
     assert f["val_overfitting"] == pytest.approx(0.17) and f["variance"] == pytest.approx(0.04)
-    assert f["avoidable_bias"] == pytest.approx(0.01) and f["beats_baseline"] is True
-    assert [t["name"] for t in r["details"]["terms"]] == ["irreducible", "avoidable bias", "variance",
+    assert f["avoidable_bias"] == pytest.approx(0.01) and holds("bias-variance", f, "no-better-than-baseline") is False
+    assert [t["name"] for t in r.details["terms"]] == ["irreducible", "avoidable bias", "variance",
                                                          "distribution shift", "validation over-fitting"]
 
 

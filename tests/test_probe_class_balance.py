@@ -10,7 +10,7 @@ from dldoctor.probes.run import run_probe
 
 def run(subject):
     r = run_probe("class-balance", subject, ctx())
-    assert r["status"] == "ok", r["message"]
+    assert r.status == "ok", r.message
     return r
 
 
@@ -29,13 +29,13 @@ def test_digits_split_is_balanced():
     X, y = digits()
     Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.2, random_state=0)
     r = run(classifier(Xa, ya, val=(Xb, yb)))
-    f = r["findings"]
+    f = r.findings
     assert f["num_classes_seen"] == 10
     assert f["imbalance_ratio"] < 1.3  # digits: 174..183 rows a class
     assert f["majority_accuracy"] < 0.12
     # a random 80/20 split: TV between label shares is sampling noise, about its chance level
-    assert f["split_label_tv"] < 3 * r["details"]["split_label_tv_by_chance"]
-    assert sum(r["details"]["counts"]["val"]) == len(yb)
+    assert f["split_label_tv"] < 3 * r.details["split_label_tv_by_chance"]
+    assert sum(r.details["counts"]["val"]) == len(yb)
 
 
 def test_eval_split_with_other_classes_shows_label_shift():
@@ -48,6 +48,6 @@ def test_one_hot_targets_and_regression():
     X, y = digits()
     s = classifier(X, np.eye(10, dtype=np.float32)[y])
     s.loss_fn = nn.MSELoss()
-    assert run(s)["findings"]["num_classes_seen"] == 10
+    assert run(s).findings["num_classes_seen"] == 10
     r = run(regressor(*regression()))
-    assert all(v is None for v in r["findings"].values()) and r["notes"]
+    assert all(v is None for v in r.findings.values()) and r.notes

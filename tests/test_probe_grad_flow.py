@@ -9,8 +9,8 @@ from dldoctor.probes.run import run_probe
 
 def findings(subject):
     out = run_probe("grad-flow", subject, ctx())
-    assert out["status"] == "ok", out["message"]
-    return out["findings"]
+    assert out.status == "ok", out.message
+    return out.findings
 
 
 @pytest.mark.parametrize("make", [digits_subject, cnn_subject, regression_subject])
@@ -97,6 +97,6 @@ def test_nonfinite_gradient_is_seen():
 
 def test_per_layer_table_in_registration_order():
     out = run_probe("grad-flow", digits_subject(), ctx())
-    rows = out["details"]["layers"]
+    rows = out.details["layers"]
     assert [r["name"] for r in rows] == ["0", "2", "4"]
     assert all(r["grad_norm"] > 0 and r["weight_norm"] > 0 and r["update_ratio"] > 0 for r in rows)

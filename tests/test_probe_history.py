@@ -12,6 +12,8 @@ import math
 import random
 
 import pytest
+
+from judged import holds, shape
 import torch
 import torch.nn as nn
 
@@ -63,19 +65,19 @@ def digits_run(n_train: int, hidden: int, epochs: int, lr: float) -> dict:
 
 def test_memorising_60_rows_is_over_training(one_thread):
     r = probe(digits_run(60, 256, 100, 3e-3))
-    f = r["findings"]
-    print("over-training run:", f, r["details"]["val_curve"])
+    f = r.findings
+    print("over-training run:", f, r.details["val_curve"])
     # validation loss: ~0.88 at its best, ~1.09 at the end (+24%); training loss -> 0
-    assert f["overtraining"] is True
+    assert holds("history", f, "overtraining") is True
     assert f["best_val_epoch_frac"] < 0.4
-    assert f["curve"] == "converges" and f["final_train_ratio"] < 0.01
+    assert shape("history", f) == "converges" and f["final_train_ratio"] < 0.01
 
 
 def test_digits_mlp_on_1000_rows_is_healthy(one_thread):
     r = probe(digits_run(1000, 64, 15, 1e-3))
-    f = r["findings"]
+    f = r.findings
     print("healthy run:", f)
-    assert f["overtraining"] is False and f["curve"] == "converges"
+    assert holds("history", f, "overtraining") is False and shape("history", f) == "converges"
     assert f["best_val_epoch_frac"] > 0.8 and f["final_train_ratio"] < 0.2
 
 
@@ -91,14 +93,14 @@ def synthetic(n, val_noise, turn_up, seed):
 @pytest.mark.parametrize("n", [10, 30, 100])
 def test_noisy_but_healthy_validation_does_not_fire(n):
     # 8% epoch-to-epoch noise on a validation curve that flattens: smoothing keeps it silent
-    fired = [probe(synthetic(n, 0.08, 0.0, seed))["findings"]["overtraining"] for seed in range(20)]
+    fired = [holds("history", probe(synthetic(n, 0.08, 0.0, seed))["findings"], "overtraining") for seed in range(20)]
     assert not any(fired)
 
 
 @pytest.mark.parametrize("n", [15, 30, 100])
 def test_clear_turn_up_fires(n):
     # validation loss climbs 0.6 per run after 40%: +0.36 at the end on a minimum of ~0.43 (+80%)
-    fired = [probe(synthetic(n, 0.02, 0.6, seed))["findings"]["overtraining"] for seed in range(10)]
+    fired = [holds("history", probe(synthetic(n, 0.02, 0.6, seed))["findings"], "overtraining") for seed in range(10)]
     assert all(fired)
 
 
@@ -107,14 +109,14 @@ def test_both_curves_rising_is_divergence_not_over_training():
     t = [i / (n - 1) for i in range(n)]
     h = {"train_loss": [0.3 + 2 * math.exp(-10 * x) + 2 * max(0, x - 0.4) for x in t],
          "val_loss": [0.4 + 2 * math.exp(-10 * x) + 2 * max(0, x - 0.4) for x in t]}
-    f = probe(h)["findings"]
-    assert f["curve"] == "goes-up" and f["overtraining"] is False
+    f = probe(h).findings
+    assert shape("history", f) == "goes-up" and holds("history", f, "overtraining") is False
 
 
 def test_validation_alone_is_judged_with_lower_confidence():
     r = probe({"val_loss": synthetic(30, 0.02, 0.6, 0)["val_loss"]})
-    assert r["findings"]["overtraining"] is True and r["findings"]["curve"] is None
-    assert r["confidence"]["overtraining"] < 1
+    assert holds("history", r.findings, "overtraining") is True and shape("history", r.findings) is None
+    assert r.confidence["val_rise_over_best"] < 1
 
 
 # ---- files ----------------------------------------------------------------------------------------
@@ -124,7 +126,7 @@ def test_keras_csv_logger_columns(tmp_path):
     rows += [f"{e},{0.5 + 0.04 * e},{2 / (e + 1)},{0.45 + 0.04 * e},{2.1 / (e + 1)}" for e in range(10)]
     (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
     r = probe("log.csv", str(tmp_path))
-    assert r["status"] == "ok" and r["findings"]["curve"] in ("converges", "decreasing")
+    assert r.status == "ok" and shape("history", r.findings) in ("converges", "decreasing")
     h = read_history("log.csv", str(tmp_path))
     assert h.series("train_error")[0] == pytest.approx(0.5) and h.series("val_error")[-1] == pytest.approx(0.19)
 
@@ -140,8 +142,8 @@ def test_jsonl_cut_mid_object_uses_the_complete_lines(tmp_path):
     lines = [json.dumps({"epoch": e, "train_loss": 2 / (e + 1), "val_loss": 2.1 / (e + 1)}) for e in range(8)]
     (tmp_path / "h.jsonl").write_text("\n".join(lines) + '\n{"epoch": 8, "train_lo')
     r = probe("h.jsonl", str(tmp_path))
-    assert r["status"] == "ok" and len(r["details"]["columns"]["train_loss"]) == 8
-    assert any("h.jsonl:9" in n and "cut" in n for n in r["notes"])
+    assert r.status == "ok" and len(r.details["columns"]["train_loss"]) == 8
+    assert any("h.jsonl:9" in n and "cut" in n for n in r.notes)
 
 
 @pytest.mark.parametrize("name,content,message", [
@@ -156,12 +158,12 @@ def test_unreadable_files_fail_with_one_line_naming_file_and_place(tmp_path, nam
     with pytest.raises(HistoryError, match=message.replace("(", r"\(").replace(")", r"\)")):
         read_history(name, str(tmp_path))
     r = probe(name, str(tmp_path))
-    assert r["status"] == "failed" and message.split(":")[0] in r["message"] and "\n" not in r["message"]
+    assert r.status == "failed" and message.split(":")[0] in r.message and "\n" not in r.message
 
 
 def test_missing_file_is_named(tmp_path):
     r = probe("nope.csv", str(tmp_path))
-    assert r["status"] == "failed" and str(tmp_path / "nope.csv") in r["message"]
+    assert r.status == "failed" and str(tmp_path / "nope.csv") in r.message
 
 
 def test_non_numeric_extra_columns_are_dropped_with_a_note():
@@ -179,12 +181,12 @@ def test_tensorboard_folder(tmp_path):
         w.add_scalar("Loss/val", 2.1 / (i + 1) + 0.002 * i, i)
     w.close()
     r = probe(str(tmp_path))
-    assert r["status"] == "ok", r["message"]
-    assert r["findings"]["curve"] == "converges" and r["findings"]["overtraining"] is False
+    assert r.status == "ok", r.message
+    assert shape("history", r.findings) == "converges" and holds("history", r.findings, "overtraining") is False
 
 
 def test_json_list_of_epochs(tmp_path):
     rows = [{"epoch": e, "train_loss": 2 / (e + 1), "val_loss": 2.1 / (e + 1)} for e in range(10)]
     (tmp_path / "h.json").write_text(json.dumps(rows, indent=2))
     f = probe("h.json", str(tmp_path))["findings"]
-    assert f["curve"] == "converges" and f["overtraining"] is False
+    assert shape("history", f) == "converges" and holds("history", f, "overtraining") is False

@@ -10,8 +10,8 @@ from dldoctor.probes.run import run_probe
 
 def run(subject):
     r = run_probe("input-stats", subject, ctx())
-    assert r["status"] == "ok", r["message"]
-    return r["findings"]
+    assert r.status == "ok", r.message
+    return r.findings
 
 
 class DividedBy255(nn.Module):
@@ -108,9 +108,9 @@ def test_nan_inputs_and_a_model_that_crashes():
     s = classifier(X, y)
     s.model = nn.Sequential(nn.Linear(10, 2))  # wrong input size: crashes at its first layer's matmul
     r = run_probe("input-stats", s, ctx())
-    assert r["status"] == "ok"
-    assert r["findings"]["nonfinite_inputs"] is True
-    assert r["findings"]["first_layer_input_rms"] is not None  # the first layer was reached before the crash
+    assert r.status == "ok"
+    assert r.findings["nonfinite_inputs"] is True
+    assert r.findings["first_layer_input_rms"] is not None  # the first layer was reached before the crash
     s.model = nn.Sequential(nn.Unflatten(1, (3, 3)), nn.Linear(3, 2))  # crashes before any weight layer
     r = run_probe("input-stats", s, ctx())
-    assert r["findings"]["first_layer_input_rms"] is None and r["notes"]
+    assert r.findings["first_layer_input_rms"] is None and r.notes

@@ -10,8 +10,8 @@ from dldoctor.probes.run import run_probe
 
 def run(subject):
     r = run_probe("label-alignment", subject, ctx())
-    assert r["status"] == "ok", r["message"]
-    return r["findings"]
+    assert r.status == "ok", r.message
+    return r.findings
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +22,12 @@ def data():
 def test_labels_shuffled_apart_from_their_images(data):
     X, y = data
     r = run_probe("label-alignment", classifier(X, np.random.default_rng(1).permutation(y)), ctx())
-    f = r["findings"]
+    f = r.findings
     # both scores are chance (AUC ~0.5); their difference is sampling noise of ~0.01-0.02
     assert abs(f["learnability_gap"]) < 0.05
     assert f["heldout_score_true"] < 0.6
     # confident learning blames the labels for everything a chance-level model gets wrong: low confidence
-    assert r["confidence"]["estimated_noise_rate"] < 0.2
+    assert r.confidence["estimated_noise_rate"] < 0.2
 
 
 def test_forty_percent_random_labels(data):

@@ -9,7 +9,7 @@ from dldoctor.probes.run import run_probe
 
 def run(subject):
     r = run_probe("leakage", subject, ctx())
-    assert r["status"] == "ok", r["message"]
+    assert r.status == "ok", r.message
     return r
 
 
@@ -24,9 +24,9 @@ def test_test_rows_copied_from_train(split):
     leaked = Xb.copy()
     leaked[:90] = Xa[:90]  # 90 of 360 test rows
     r = run(classifier(Xa, ya, test=(leaked, yb)))
-    assert r["findings"]["exact_dup_frac"] == pytest.approx(0.25)
-    assert r["findings"]["near_dup_frac"] == pytest.approx(0.25)
-    assert r["details"]["test"]["exact_examples"] == [0, 1, 2, 3, 4]
+    assert r.findings["exact_dup_frac"] == pytest.approx(0.25)
+    assert r.findings["near_dup_frac"] == pytest.approx(0.25)
+    assert r.details["test"]["exact_examples"] == [0, 1, 2, 3, 4]
 
 
 def test_copies_with_tiny_noise_are_near_duplicates(split):
@@ -35,18 +35,18 @@ def test_copies_with_tiny_noise_are_near_duplicates(split):
     rng = np.random.default_rng(0)
     noisy[:90] = Xa[:90] + rng.normal(size=(90, 64)) * 1e-3 * Xa.std(0)
     r = run(classifier(Xa, ya, val=(Xb, yb), test=(noisy, yb)))
-    assert r["findings"]["exact_dup_frac"] == 0.0
+    assert r.findings["exact_dup_frac"] == 0.0
     # noise of 0.1% of a std sits ~0.002x the median train neighbour distance; distinct digits >= 0.4x
-    assert r["findings"]["near_dup_frac"] == pytest.approx(0.25)
-    assert r["details"]["val"]["near_dup_frac"] == 0.0
+    assert r.findings["near_dup_frac"] == pytest.approx(0.25)
+    assert r.details["val"]["near_dup_frac"] == 0.0
 
 
 def test_proper_digits_split(split):
     Xa, Xb, ya, yb = split
     r = run(classifier(Xa, ya, val=(Xb, yb)))
-    assert r["findings"] == {"exact_dup_frac": 0.0, "near_dup_frac": 0.0}
+    assert r.findings == {"exact_dup_frac": 0.0, "near_dup_frac": 0.0}
     # digits' closest genuine pairs sit at ~0.4x the median neighbour distance, far above 0.01x
-    assert r["details"]["val"]["closest"][0]["distance_ratio"] > 0.1
+    assert r.details["val"]["closest"][0]["distance_ratio"] > 0.1
 
 
 def test_proper_regression_split():

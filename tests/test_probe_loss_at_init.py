@@ -12,7 +12,7 @@ from debug_models import digits, digits_cnn, digits_mlp, mlp, regression_data, r
 
 
 def findings(subject):
-    return run("loss-at-init", subject)["findings"]
+    return run("loss-at-init", subject).findings
 
 
 @pytest.mark.parametrize("make", [digits_mlp, digits_cnn, regression_mlp])

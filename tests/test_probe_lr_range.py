@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 
 import pytest
+
+from judged import holds
 import torch
 from debug_models import adam, digits_cnn, digits_mlp, run
 
@@ -13,7 +15,7 @@ def sgd(lr):
 
 
 def findings(subject):
-    return run("lr-range", subject)["findings"]
+    return run("lr-range", subject).findings
 
 
 # The sweep finds best rates around 1e-2 for Adam and 1e-1 for SGD on these models (min-loss / 10).
@@ -25,7 +27,7 @@ def test_healthy_rates_sit_inside_the_band(make):
     f = findings(make())
     print(f"lr-range: {time.perf_counter() - t0:.3f}s {f}")
     assert -1.5 < f["log10_lr_ratio"] < 1
-    assert f["configured_diverges"] is False
+    assert holds("lr-range", f, "lr-configured-diverges") is not True
 
 
 @pytest.mark.parametrize("opt", [adam(10), sgd(10)], ids=["adam", "sgd"])
@@ -36,7 +38,7 @@ def test_a_rate_of_10_is_too_high(opt):
 
 def test_adam_at_10_is_past_the_divergence_point():
     f = findings(digits_mlp(optimizer=adam(10)))
-    assert f["configured_diverges"] is True and f["diverge_lr"] < 10
+    assert holds("lr-range", f, "lr-configured-diverges") is True and f["diverge_lr"] < 10
 
 
 def test_adam_at_1e_6_is_too_low():

@@ -1,5 +1,7 @@
 """memory: the parts of a step's memory, the largest batch within a budget, graphs kept across steps."""
 import pytest
+
+from judged import holds
 import torch
 
 from internals_models import cnn, cnn_subject, ctx, digits_subject, mlp, regression_subject, textbook_step
@@ -8,8 +10,8 @@ from dldoctor.probes.run import run_probe
 
 def findings(subject, **kw):
     out = run_probe("memory", subject, ctx(**kw))
-    assert out["status"] == "ok", out["message"]
-    return out["findings"]
+    assert out.status == "ok", out.message
+    return out.findings
 
 
 def keeps_losses():
@@ -45,12 +47,12 @@ def test_healthy_step_keeps_nothing(make):
     f = findings(make(), memory_budget_mb=1024)
     assert f["device"] == "cpu"
     assert f["live_tensors_growth_per_step"] == 0 and f["growth_mb_per_step"] == 0
-    assert f["exceeds_budget"] is False and f["max_batch_in_budget"] > 10_000
+    assert holds("memory", f, "step-exceeds-memory") is False and f["max_batch_in_budget"] > 10_000
 
 
 def test_no_budget_on_cpu_means_no_verdict_on_it():
     f = findings(digits_subject())  # free RAM varies between runs: findings must not
-    assert f["exceeds_budget"] is None and f["max_batch_in_budget"] is None
+    assert holds("memory", f, "step-exceeds-memory") is None and f["max_batch_in_budget"] is None
 
 
 def test_parts_of_a_step_match_the_model():
@@ -74,12 +76,12 @@ def test_activations_scale_with_the_batch_and_set_the_largest_batch():
     fixed = f["peak_mb"] - 64 * f["activation_mb_per_sample"]
     assert fixed + f["max_batch_in_budget"] * f["activation_mb_per_sample"] <= 2.0
     assert fixed + (f["max_batch_in_budget"] + 1) * f["activation_mb_per_sample"] > 2.0
-    assert f["exceeds_budget"] is False
+    assert holds("memory", f, "step-exceeds-memory") is False
 
 
 def test_small_budget_is_exceeded():
     f = findings(cnn_subject(cnn()), memory_budget_mb=0.05)  # below params + grads + Adam state (0.08 MB)
-    assert f["exceeds_budget"] is True and f["max_batch_in_budget"] == 0
+    assert holds("memory", f, "step-exceeds-memory") is True and f["max_batch_in_budget"] == 0
 
 
 def test_losses_kept_in_a_list_grow_the_live_graphs():
@@ -108,7 +110,7 @@ def test_cuda_step_is_measured_on_the_device():
     assert f["device"] == "cuda"
     assert f["peak_mb"] >= f["param_mb"] + f["grad_mb"]
     assert f["activation_mb"] > 0 and f["activation_mb_per_sample"] > 0
-    assert f["max_batch_in_budget"] > 64 and f["exceeds_budget"] is False
+    assert f["max_batch_in_budget"] > 64 and holds("memory", f, "step-exceeds-memory") is False
     assert f["growth_mb_per_step"] == 0 and f["live_tensors_growth_per_step"] == 0
 
 
@@ -119,4 +121,4 @@ def test_cuda_kept_losses_grow_device_memory():
     subject.train_data = [(x.cuda(), y.cuda()) for x, y in subject.train_data]
     f = findings(subject, memory_budget_mb=1.0)
     assert f["live_tensors_growth_per_step"] >= 1 and f["growth_mb_per_step"] > 0
-    assert f["exceeds_budget"] is True
+    assert holds("memory", f, "step-exceeds-memory") is True

@@ -10,8 +10,8 @@ from dldoctor.probes.run import run_probe
 
 def findings(subject):
     out = run_probe("numerics", subject, ctx())
-    assert out["status"] == "ok", out["message"]
-    return out["findings"]
+    assert out.status == "ok", out.message
+    return out.findings
 
 
 class Wrapped(nn.Module):
@@ -91,7 +91,7 @@ def test_divergence_after_a_few_steps():
 
 def test_a_healthy_run_is_not_replayed():
     f = run_probe("numerics", digits_subject(), ctx())
-    assert f["details"]["steps_run"] == STEPS and f["findings"]["nonfinite_after_steps"] is None
+    assert f.details["steps_run"] == STEPS and f.findings["nonfinite_after_steps"] is None
 
 
 def test_nan_in_the_data():

@@ -14,7 +14,7 @@ BOOLS = ("shape_broadcast", "outputs_probabilities", "outputs_log_probabilities"
 
 
 def findings(subject):
-    return run("output-vs-target", subject)["findings"]
+    return run("output-vs-target", subject).findings
 
 
 def fired(f):
@@ -153,7 +153,7 @@ def test_one_based_labels_leave_output_zero_unused():
     loader = lambda labels: DataLoader(TensorDataset(X, labels), batch_size=16, shuffle=True, generator=torch.Generator().manual_seed(1))
     model = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 4))
     one_based = run_probe("output-vs-target", Subject(model=model, train_data=loader(y + 1), loss_fn=nn.CrossEntropyLoss()), ProbeContext())
-    assert one_based["findings"]["unused_leading_outputs"] == 1
-    assert one_based["findings"]["label_out_of_range"] is False
+    assert one_based.findings["unused_leading_outputs"] == 1
+    assert one_based.findings["label_out_of_range"] is False
     zero_based = run_probe("output-vs-target", Subject(model=model, train_data=loader(y), loss_fn=nn.CrossEntropyLoss()), ProbeContext())
-    assert zero_based["findings"]["unused_leading_outputs"] == 0  # healthy: every output, 0 included, is some label
+    assert zero_based.findings["unused_leading_outputs"] == 0  # healthy: every output, 0 included, is some label

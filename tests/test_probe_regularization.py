@@ -12,7 +12,7 @@ optim = torch.optim
 
 
 def findings(subject):
-    return run("regularization", subject)["findings"]
+    return run("regularization", subject).findings
 
 
 def test_no_regularization_reads_zero_and_ratio_one():

@@ -13,7 +13,7 @@ from dldoctor.probes.runs import classify
 
 
 def crash(subject):
-    f = run("runs", subject)["findings"]
+    f = run("runs", subject).findings
     assert f["crashed"] is True
     return f
 
@@ -120,14 +120,14 @@ def test_a_train_step_that_prepares_the_batch_itself_counts_as_running():
         return loss
 
     r = run("runs", digits_mlp(x=x.double(), train_step=step))
-    assert r["findings"]["crashed"] is False and r["findings"]["loss_finite"] is True
-    assert any("train_step runs" in n for n in r["notes"])
+    assert r.findings["crashed"] is False and r.findings["loss_finite"] is True
+    assert any("train_step runs" in n for n in r.notes)
 
 
 def test_hooks_are_removed_and_findings_deterministic():
     s = digits_cnn(flatten=False)
     a, b = run("runs", s), run("runs", s)
-    assert a["findings"] == b["findings"]
+    assert a.findings == b.findings
     assert all(not m._forward_hooks and not m._forward_pre_hooks for m in s.model.modules())
 
 

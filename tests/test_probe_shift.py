@@ -9,7 +9,7 @@ from dldoctor.probes.run import run_probe
 
 def run(subject):
     r = run_probe("shift", subject, ctx())
-    assert r["status"] == "ok", r["message"]
+    assert r.status == "ok", r.message
     return r
 
 
@@ -24,9 +24,9 @@ def test_test_features_shifted_by_one_std(split):
     shifted = Xb.copy()
     shifted[:, ::4] += Xa[:, ::4].std(0)  # 16 of 64 features
     r = run(classifier(Xa, ya, val=(Xb, yb), test=(shifted, yb)))
-    assert r["findings"]["domain_auc"] > 0.9
-    assert r["findings"]["frac_features_shifted"] > 0.15  # 13-16 of the 64 (a few are constant)
-    assert r["details"]["val"]["domain_auc"] < 0.6  # the worse split is reported
+    assert r.findings["domain_auc"] > 0.9
+    assert r.findings["frac_features_shifted"] > 0.15  # 13-16 of the 64 (a few are constant)
+    assert r.details["val"]["domain_auc"] < 0.6  # the worse split is reported
 
 
 def test_rotated_test_images(split):

@@ -1,5 +1,7 @@
 """train-step-audit: missing zero_grad, eval mode left on, no optimizer step, frozen step, rising loss."""
 import pytest
+
+from judged import holds
 import torch
 
 from internals_models import cnn_subject, ctx, digits_subject, mlp, regression_subject, textbook_step
@@ -8,8 +10,8 @@ from dldoctor.probes.run import run_probe
 
 def audit(subject):
     out = run_probe("train-step-audit", subject, ctx())
-    assert out["status"] == "ok", out["message"]
-    return out["findings"]
+    assert out.status == "ok", out.message
+    return out.findings
 
 
 def no_zero_grad(model, batch, optimizer, loss_fn):
@@ -67,7 +69,7 @@ def test_textbook_step_is_clean(make):
     assert f["grad_accumulation_ratio"] == pytest.approx(1.0, abs=0.05)  # same batch, same seed, lr 0
     assert f["eval_mode_in_step"] in (False, None)
     assert f["optimizer_step_called"] is True and f["weights_changed"] is True
-    assert f["loss_rises"] is False
+    assert holds("train-step-audit", f, "loss-rises-in-step") is False
 
 
 def test_eval_mode_needs_a_mode_dependent_layer():
@@ -100,8 +102,8 @@ def test_step_on_a_frozen_graph_changes_nothing():
 
 
 def test_rising_loss_is_seen():
-    assert audit(digits_subject(train_step=ascent_step))["loss_rises"] is True
-    assert audit(digits_subject(lr=1.0, train_step=textbook_step))["loss_rises"] is True
+    assert holds("train-step-audit", audit(digits_subject(train_step=ascent_step)), "loss-rises-in-step") is True
+    assert holds("train-step-audit", audit(digits_subject(lr=1.0, train_step=textbook_step)), "loss-rises-in-step") is True
 
 
 def test_learning_rates_come_back():
@@ -115,7 +117,7 @@ def test_learning_rates_come_back():
 def test_same_seed_same_findings():
     subject = digits_subject(mlp(dropout=0.3), train_step=textbook_step)
     first = run_probe("train-step-audit", subject, ctx())
-    assert run_probe("train-step-audit", subject, ctx())["details"]["losses"] == first["details"]["losses"]
+    assert run_probe("train-step-audit", subject, ctx())["details"]["losses"] == first.details["losses"]
 
 
 def metric_in_eval_then_train(model, batch, optimizer, loss_fn):

@@ -15,6 +15,8 @@ import time
 
 import pytest
 
+from judged import holds, shape
+
 from dldoctor.expert import engine
 from dldoctor.expert.compiler import compile_kb
 from dldoctor.probes import record
@@ -65,7 +67,7 @@ def write(path, header, rows, evals=()):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_healthy_runs_show_no_symptom(kb, seed):
     m = summarize(HEADER, run(seed=seed), [])
-    assert m.findings["curve"] in ("converges", "decreasing")
+    assert shape("record", m.findings) in ("converges", "decreasing")
     assert abs(m.findings["grad_norm_growth"]) < 1.0  # noise and a decaying norm: well under 10x
     assert m.findings["memory_growth_mb_per_1k_steps"] == pytest.approx(0.0, abs=1e-9)
     assert present(kb, m) == set()
@@ -98,7 +100,7 @@ def test_memory_leak_slope_and_a_one_off_jump(kb):
 def test_nan_names_its_step(kb):
     m = summarize(HEADER, run(nan_at=1234), [])
     assert m.findings["nonfinite"] is True and m.findings["nonfinite_step"] == 1234
-    assert m.findings["curve"] == "explodes"
+    assert shape("record", m.findings) == "explodes"
     assert top(kb, m) == "numerical-instability"
 
 
@@ -119,16 +121,16 @@ def test_overtraining_from_evals(kb):
     rows = run(steps=3000)
     u_shape = [{"kind": "eval", "step": s, "metrics": {"val_loss": 1.0 + ((s - 900) / 1500) ** 2}} for s in range(0, 3000, 300)]
     m = summarize(HEADER, rows, u_shape)
-    assert m.findings["overtraining"] is True and m.findings["best_val_frac"] < 0.5
+    assert holds("record", m.findings, "record-overtraining") is True and m.findings["best_val_frac"] < 0.5
     assert "record-overtraining" in present(kb, m)
     falling = [{"kind": "eval", "step": s, "metrics": {"val_loss": 1.0 + math.exp(-s / 800)}} for s in range(0, 3000, 300)]
-    assert summarize(HEADER, rows, falling).findings["overtraining"] is False
+    assert holds("record", summarize(HEADER, rows, falling).findings, "record-overtraining") is False
 
 
 def test_long_run_is_binned(kb):
     t = time.perf_counter()
     m = summarize(HEADER, run(steps=200_000, every=100), [])
-    assert time.perf_counter() - t < 5 and m.findings["curve"] in ("converges", "decreasing")
+    assert time.perf_counter() - t < 5 and shape("record", m.findings) in ("converges", "decreasing")
     assert len(m.details["loss"]["value"]) == record.MAX_BINS
 
 

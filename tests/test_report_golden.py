@@ -27,7 +27,7 @@ def report():
     kb = compile_kb([], builtin_dir=HERE / "kb_fixture")
     diag = Diagnosis(kb, keys={"model", "train_data", "loss_fn", "train_step"})
     diag.add_probe_result(canned("train-step-audit", {"grad_accumulation_ratio": 2.0}))
-    diag.add_probe_result(canned("overfit-one-batch", {"curve": "oscillates", "final_ratio": 0.9}, {"losses": [2.3, 2.1, 2.6]}))
+    diag.add_probe_result(canned("overfit-one-batch", {"oscillation": 0.6, "final_ratio": 0.9}, {"losses": [2.3, 2.1, 2.6]}))
     diag.add_probe_result(canned("lr-range", {"log10_lr_ratio": 1.2, "configured_lr": 0.1, "best_lr": 0.005}))
     diag.records["memory"] = {"id": "memory", "status": "failed", "seconds": 0.1, "message": "RuntimeError: boom (memory.py:1)",
                               "findings": {}, "confidence": {}, "details": {}, "notes": []}

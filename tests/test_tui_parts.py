@@ -136,7 +136,7 @@ def test_plots_skip_missing_or_malformed_details(details):
 
 
 def test_failed_probes_draw_nothing():
-    assert specs({"overfit-one-batch": dict(result("overfit-one-batch"), status="failed")}) == []
+    assert specs({"overfit-one-batch": result("overfit-one-batch").replace(status="failed")}) == []
 
 
 # ---------------------------------------------------------------- bars and workflow

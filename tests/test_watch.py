@@ -15,6 +15,8 @@ import sys
 import time
 
 import pytest
+
+from judged import holds, shape
 import torch
 from torch import nn
 
@@ -110,7 +112,7 @@ def test_healthy_loop_raises_nothing(kb, digits, tmp_path, model):
     w = train(digits, tmp_path / "run.jsonl", model=model, on_warning="raise")
     m, ranked = diagnosis(kb, tmp_path / "run.jsonl")
     assert w.warnings == []
-    assert m.findings["curve"] in ("converges", "decreasing") and m.findings["nonfinite"] is False
+    assert shape("record", m.findings) in ("converges", "decreasing") and m.findings["nonfinite"] is False
     assert symptoms_present(kb, m) == set()
     assert ranked[0].score < 0.5, ranked[0]
 
@@ -148,7 +150,7 @@ def test_exploding_gradients_stop_a_doomed_run(digits, tmp_path):
 def test_learning_rate_jump(kb, digits, tmp_path):
     w = train(digits, tmp_path / "run.jsonl", optimizer="sgd", fault="lr-jump", stream=io.StringIO())
     m, ranked = diagnosis(kb, tmp_path / "run.jsonl")
-    assert m.findings["curve"] == "explodes"
+    assert shape("record", m.findings) == "explodes"
     # SGD at lr 50: the first step at that rate moves every weight by many times its size (healthy: <0.2)
     assert m.findings["update_ratio_max"] > 1
     assert ranked[0].cause == "lr-too-high"
@@ -328,13 +330,13 @@ def test_lightning_callback(tmp_path):
                         enable_model_summary=False, callbacks=[cb], num_sanity_val_steps=0, limit_val_batches=2)
     trainer.fit(module, loader, loader)
     m = measure_file(tmp_path / "run.jsonl")
-    assert m.findings["steps"] == 30 and m.details["evals"] and "val_loss" in m.details["evals"][0]
+    assert m.findings.steps == 30 and m.details["evals"] and "val_loss" in m.details["evals"][0]
     assert m.findings["data_wait_frac"] is not None and m.findings["update_ratio_median"] > 0
     assert len(module._forward_pre_hooks) == 0 and cb.watch._hooks == []
 
 
 def test_assert_trains(digits):
-    from dldoctor.probes.testing import assert_trains
+    from dldoctor.testing import assert_trains
 
     X, y = digits
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=64, shuffle=True)

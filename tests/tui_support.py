@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dldoctor.expert.compiler import KnowledgeBase, compile_kb
+from dldoctor.probes.result import ProbeResult
 
 STAGES = """\
 stages:
@@ -30,7 +31,7 @@ symptoms:
     title: The loss explodes on one batch
     stage: implement-and-debug
     question: Does the training loss blow up (NaN or very large) within the first steps?
-    probe: {probe: overfit-one-batch, finding: curve, in: [explodes, goes-up]}
+    probe: {probe: overfit-one-batch, any: [{finding: peak_ratio, above: 10}, {finding: final_ratio, above: 1.5}]}
   - id: lr-above-best
     title: The learning rate is far above the best of a range test
     stage: implement-and-debug
@@ -123,7 +124,7 @@ FINDINGS = {
     "grad-flow": {"frac_no_grad": 0.0},
     "class-balance": {"imbalance_ratio": 1.2},
     "lr-range": {"log10_lr_ratio": 2.3, "configured_lr": 2.0, "best_lr": 0.01},
-    "overfit-one-batch": {"curve": "explodes"},
+    "overfit-one-batch": {"peak_ratio": 435.0, "final_ratio": 400.0, "loss_sign": 1.0, "nonfinite": False, "nonfinite_step": None},
     "train-step-audit": {"grad_accumulation_ratio": 1.0},
 }
 
@@ -137,10 +138,9 @@ DETAILS = {
 KEYS = {"model", "train_data", "loss_fn", "train_step"}
 
 
-def result(pid: str, status: str = "ok", findings: dict | None = None) -> dict:
-    return {"id": pid, "status": status, "seconds": 0.01, "message": "" if status == "ok" else "it broke",
-            "findings": dict(FINDINGS.get(pid, {}) if findings is None else findings), "confidence": {},
-            "details": dict(DETAILS.get(pid, {})), "notes": []}
+def result(pid: str, status: str = "ok", findings: dict | None = None) -> ProbeResult:
+    return ProbeResult(pid, status, 0.01, "" if status == "ok" else "it broke",
+                       dict(FINDINGS.get(pid, {}) if findings is None else findings), {}, dict(DETAILS.get(pid, {})))
 
 
 class FakeRunner:

@@ -28,6 +28,7 @@ from dldoctor.tui.next_step import NextStep
 from dldoctor.tui.plots import Plots
 from dldoctor.tui.probe_actions import ProbeActions
 from dldoctor.tui.workflow import WorkflowBar
+from dldoctor.expert.engine import REPORT_THRESHOLD
 
 READY_FILE_ENV = "DLDOCTOR_TUI_READY_FILE"  # the benchmark's hook: write the time when usable, then exit
 
@@ -192,7 +193,7 @@ class DoctorApp(ProbeActions, App):
 
 
 def make_app(target: str | None = None, kb_dirs=(), session_file: str | None = None, *, kb=None, runner=None,
-             resume: str | None = None, threshold: float = 0.5, export_file: str = "dldoctor-report.md",
+             resume: str | None = None, threshold: float = REPORT_THRESHOLD, export_file: str = "dldoctor-report.md",
              probe_timeout_s: float = 60.0, seed: int = 0) -> DoctorApp:
     """The app for a target (or none: questions only).  ``kb``/``runner`` are for tests; ``resume`` reads a
     saved session (its target is used when none is given).  Raises KBError, persist.SessionFileError."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from dldoctor.expert.compiler import KnowledgeBase
 from dldoctor.expert.engine import Action, Belief
 from dldoctor.expert.session import Diagnosis
+from dldoctor.expert.engine import REPORT_THRESHOLD
 
 REPLIES = ("yes", "no", "unknown")
 
@@ -23,7 +24,7 @@ GUIDE_STAGES = (("start-simple", "Start simple"), ("implement-and-debug", "Imple
 class Conversation:
     kb: KnowledgeBase
     target: str | None = None
-    threshold: float = 0.5
+    threshold: float = REPORT_THRESHOLD
     diag: Diagnosis = None  # built from kb and threshold when not given
     skipped: set[str] = field(default_factory=set)  # questions put aside for now
     history: list[str] = field(default_factory=list)  # "diag" or "skip:<symptom>", newest last
@@ -80,7 +81,7 @@ class Conversation:
         self.skipped.discard(sid)
         self.history.append("diag")
 
-    def add_result(self, result: dict) -> None:
+    def add_result(self, result) -> None:
         self.diag.add_probe_result(result)
         self.history.append("diag")
 
@@ -109,7 +110,7 @@ class Conversation:
                 if obs is not None:
                     diag_events.append({"answer": key, "reply": _reply(obs.present)})
             elif key in self.diag.records:
-                diag_events.append({"probe": self.diag.records[key]})
+                diag_events.append({"probe": self.diag.records[key].to_json()})
         out, it = [], iter(diag_events)
         for h in self.history:
             if h.startswith("skip:"):

@@ -20,10 +20,8 @@ def table(records: dict) -> Table | Text:
     t.add_column("s", justify="right")
     t.add_column("findings / message", ratio=1)
     for r in records.values():
-        findings = r.get("findings") or {}
-        note = ", ".join(f"{k}={fmt(v)}" for k, v in findings.items() if v is not None) or r.get("message", "")
-        t.add_row(r.get("id", "?"), Text(r.get("status", "?"), style=STATUS_STYLE.get(r.get("status"), "")),
-                  f"{r.get('seconds', 0.0):.1f}", note)
+        note = ", ".join(f"{k}={fmt(v)}" for k, v in r.findings.items() if v is not None) or r.message
+        t.add_row(r.id, Text(r.status, style=STATUS_STYLE.get(r.status, "")), f"{r.seconds:.1f}", note)
     return t
 
 

@@ -21,9 +21,9 @@ class ProbeProgress(Message):
 
 
 class ProbeFinished(Message):
-    """A probe's result dict (``probes.run.run_probe``'s shape), also for a failed or cancelled run."""
+    """A probe's ``ProbeResult``, also for a failed or cancelled run."""
 
-    def __init__(self, probe: str, result: dict) -> None:
+    def __init__(self, probe: str, result) -> None:
         super().__init__()
         self.probe, self.result = probe, result
 

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from dldoctor.tui.conversation import REPLIES, Conversation
+from dldoctor.probes.result import ProbeResult
 
 FORMAT = 1
 
@@ -69,8 +70,12 @@ def replay(conv: Conversation, data: dict) -> list[str]:
             else:
                 warnings.append(f"event {i}: unknown symptom '{ev['skip']}'")
         elif "probe" in ev:
-            result = ev["probe"]
-            if not isinstance(result, dict) or result.get("id") not in kb.probes:
+            try:
+                result = ProbeResult.from_json(ev["probe"])
+            except ValueError as exc:
+                warnings.append(f"event {i}: {exc}")
+                continue
+            if result.id not in kb.probes:
                 warnings.append(f"event {i}: unknown probe")
             else:
                 conv.add_result(result)

@@ -1,12 +1,8 @@
 """Plots where a person would rather look than read, drawn from the probe results' ``details``.
 
-Keys read (every one optional; a plot whose data are missing or malformed is simply not drawn):
-  overfit-one-batch  details.losses: [float]                     loss per step on one batch
-  history            details.columns.{train_loss, val_loss, train_error, val_error}: [float]
-                     (or under details.curves, or at the top)     the curves of a run already made
-  lr-range           details.lrs, details.losses: [float]; findings.configured_lr, best_lr
-  grad-flow          details.layers: [{name, grad_norm}]          gradient norm per layer (log10)
-  class-balance      details.classes: [label]; details.counts: {split: [count per class]}
+What to draw is declared by each probe (``ProbeSpec.plots``: ``probes.spec.Plot``, whose docstring lists
+the kinds and the details keys each reads); this module draws each kind.  Every key is optional: a plot
+whose data are missing or malformed is simply not drawn.
 ``textual_plotext`` is imported only when a plot is drawn (startup stays fast).  No plotext log scale:
 it transforms the data in place, so a second render fails; log axes are drawn as log10 values with ticks.
 """
@@ -19,9 +15,6 @@ from functools import lru_cache
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
-
-HISTORY_CURVES = ("train_loss", "val_loss", "train_error", "val_error")
-
 
 @dataclass
 class PlotSpec:
@@ -62,64 +55,81 @@ def _positive(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
 
 
-def _ok(records: dict, pid: str) -> dict | None:
+def _ok(records: dict, pid: str):
     r = records.get(pid)
-    return r if isinstance(r, dict) and r.get("status") == "ok" and isinstance(r.get("details"), dict) else None
+    return r if r is not None and r.ok and isinstance(r.details, dict) else None
 
 
-def specs(records: dict) -> list[PlotSpec]:
-    """Every plot the records have data for, in a fixed order."""
+def specs(records: dict, probes: dict | None = None) -> list[PlotSpec]:
+    """Every plot the records have data for, in the probes' declared order."""
+    if probes is None:
+        from dldoctor.probes.registry import catalog
+
+        probes = catalog()
     out = []
-    if r := _ok(records, "overfit-one-batch"):
-        ys = _numbers(r["details"].get("losses"))
+    for pid, spec in probes.items():
+        r = _ok(records, pid)
+        for plot in (spec.plots if r else ()):
+            drawn = _KINDS[plot.kind](pid, plot, r.details, r.findings)
+            if drawn is not None:
+                out.append(drawn)
+    return out
+
+
+def _series(pid, plot, d, f):
+    ys = _numbers(d.get(plot.y))
+    x, y = _finite(list(range(len(ys))), ys) if ys else ([], [])
+    return PlotSpec(pid, plot.title, "line", [(plot.ylabel or plot.y, x, y)], plot.xlabel, plot.ylabel) if y else None
+
+
+def _columns(pid, plot, d, f):
+    src = d.get(plot.y) if isinstance(d.get(plot.y), dict) else d
+    series = []
+    for name in plot.names:
+        ys = _numbers(src.get(name))
         if ys:
             x, y = _finite(list(range(len(ys))), ys)
             if y:
-                out.append(PlotSpec("overfit-one-batch", "Overfitting one batch: loss per step", "line", [("loss", x, y)], "step", "loss"))
-    if r := _ok(records, "history"):
-        d = r["details"]
-        src = next((d[k] for k in ("columns", "curves") if isinstance(d.get(k), dict)), d)
-        series = []
-        for name in HISTORY_CURVES:
-            ys = _numbers(src.get(name))
-            if ys:
-                x, y = _finite(list(range(len(ys))), ys)
-                if y:
-                    series.append((name, x, y))
-        if series:
-            out.append(PlotSpec("history", "The run's curves", "line", series, "epoch / logged step"))
-    if r := _ok(records, "lr-range"):
-        lrs, losses = _numbers(r["details"].get("lrs")), _numbers(r["details"].get("losses"))
-        if lrs and losses and len(lrs) == len(losses):
-            x, y = _finite(lrs, losses)
-            x, y = zip(*[(a, b) for a, b in zip(x, y) if a > 0]) if any(a > 0 for a in x) else ((), ())
-            if y:
-                f = r.get("findings", {})
-                marks = [(math.log10(f[k]), k) for k in ("configured_lr", "best_lr")
-                         if isinstance(f.get(k), (int, float)) and not isinstance(f[k], bool) and f[k] > 0]
-                logx = [math.log10(a) for a in x]
-                ticks = [(float(e), f"1e{e}") for e in range(math.floor(min(logx)), math.ceil(max(logx)) + 1)]
-                out.append(PlotSpec("lr-range", "Learning-rate range test", "line", [("loss", logx, list(y))],
-                                    "learning rate", "loss", vlines=marks, xticks=ticks))
-    if r := _ok(records, "grad-flow"):
-        layers = r["details"].get("layers")
-        rows = [(str(row.get("name", "?"))[-12:], row.get("grad_norm")) for row in (layers if isinstance(layers, list) else [])
-                if isinstance(row, dict) and "name" in row]
-        logs = [math.log10(g) for _, g in rows if _positive(g)]
-        if logs:
-            floor = math.floor(min(logs)) - 1.0  # layers with no gradient (frozen, cut off) sit below the rest
-            values = [math.log10(g) if _positive(g) else floor for _, g in rows]
-            out.append(PlotSpec("grad-flow", f"Gradient norm per layer (log10; {floor:g}: no gradient)", "line",
-                                [("log10 grad norm", list(range(len(rows))), values)], "layer", "log10 norm",
-                                xticks=[(float(i), n) for i, (n, _) in enumerate(rows)]))
-    if r := _ok(records, "class-balance"):
-        classes, counts = r["details"].get("classes"), r["details"].get("counts")
-        if isinstance(classes, list) and classes and isinstance(counts, dict):
-            series = [(str(split), [str(c) for c in classes], ys) for split, v in counts.items()
-                      if (ys := _numbers(v)) and len(ys) == len(classes)]
-            if series:
-                out.append(PlotSpec("class-balance", "Examples per class", "bar", series, "class", "count"))
-    return out
+                series.append((name, x, y))
+    return PlotSpec(pid, plot.title, "line", series, plot.xlabel, plot.ylabel) if series else None
+
+
+def _log_xy(pid, plot, d, f):
+    xs, ys = _numbers(d.get(plot.x)), _numbers(d.get(plot.y))
+    if not xs or not ys or len(xs) != len(ys):
+        return None
+    x, y = _finite(xs, ys)
+    x, y = zip(*[(a, b) for a, b in zip(x, y) if a > 0]) if any(a > 0 for a in x) else ((), ())
+    if not y:
+        return None
+    marks = [(math.log10(f[k]), k) for k in plot.marks if _positive(f.get(k))]
+    logx = [math.log10(a) for a in x]
+    ticks = [(float(e), f"1e{e}") for e in range(math.floor(min(logx)), math.ceil(max(logx)) + 1)]
+    return PlotSpec(pid, plot.title, "line", [(plot.ylabel or plot.y, logx, list(y))], plot.xlabel, plot.ylabel, vlines=marks, xticks=ticks)
+
+
+def _layers(pid, plot, d, f):
+    layers = d.get(plot.y)
+    rows = [(str(row.get("name", "?"))[-12:], row.get(plot.value)) for row in (layers if isinstance(layers, list) else [])
+            if isinstance(row, dict) and "name" in row]
+    logs = [math.log10(g) for _, g in rows if _positive(g)]
+    if not logs:
+        return None
+    floor = math.floor(min(logs)) - 1.0  # layers with no value (frozen, cut off) sit below the rest
+    values = [math.log10(g) if _positive(g) else floor for _, g in rows]
+    return PlotSpec(pid, f"{plot.title} (log10; {floor:g}: none)", "line", [(plot.ylabel, list(range(len(rows))), values)],
+                    plot.xlabel, plot.ylabel, xticks=[(float(i), n) for i, (n, _) in enumerate(rows)])
+
+
+def _bars(pid, plot, d, f):
+    labels, counts = d.get(plot.x), d.get(plot.y)
+    if not (isinstance(labels, list) and labels and isinstance(counts, dict)):
+        return None
+    series = [(str(split), [str(c) for c in labels], ys) for split, v in counts.items() if (ys := _numbers(v)) and len(ys) == len(labels)]
+    return PlotSpec(pid, plot.title, "bar", series, plot.xlabel, plot.ylabel) if series else None
+
+
+_KINDS = {"series": _series, "columns": _columns, "log_xy": _log_xy, "layers": _layers, "bars": _bars}
 
 
 def draw(plt, spec: PlotSpec) -> None:
@@ -134,7 +144,7 @@ def draw(plt, spec: PlotSpec) -> None:
             plt.multiple_bar(spec.series[0][1], [s[2] for s in spec.series], labels=[s[0] for s in spec.series])
     else:
         for label, x, y in spec.series:
-            plt.plot(x, y, label=label if len(spec.series) > 1 else None, marker="dot" if spec.key == "grad-flow" else None)
+            plt.plot(x, y, label=label if len(spec.series) > 1 else None, marker="dot" if spec.xticks and not spec.vlines else None)
         if spec.xticks:
             plt.xticks([t[0] for t in spec.xticks], [t[1] for t in spec.xticks])
         for value, name in spec.vlines:

@@ -10,6 +10,7 @@ from textual import work
 
 from dldoctor.tui.messages import ProbeFinished, ProbeProgress, TargetLoaded
 from dldoctor.tui.next_step import NextStep
+from dldoctor.probes.result import ProbeResult
 
 
 class ProbeActions:
@@ -50,8 +51,7 @@ class ProbeActions:
         try:
             result = self.runner.run(pid, self.probe_timeout_s, progress)
         except Exception as exc:  # the runner itself failed (e.g. its worker was killed mid-call): a failed probe
-            result = {"id": pid, "status": "failed", "seconds": 0.0, "message": f"{type(exc).__name__}: {exc}",
-                      "findings": {}, "confidence": {}, "details": {}, "notes": []}
+            result = ProbeResult.failed(pid, f"{type(exc).__name__}: {exc}")
         self.post_message(ProbeFinished(pid, result))
 
     def on_probe_progress(self, msg: ProbeProgress) -> None:
@@ -65,8 +65,8 @@ class ProbeActions:
             self.notify(f"Cancelled {msg.probe}.", timeout=3)
         else:
             self.conv.add_result(msg.result)
-            if msg.result.get("status") != "ok":
-                self.notify(f"{msg.probe}: {msg.result.get('status')} — {msg.result.get('message', '')}"[:200], severity="warning", timeout=6)
+            if not msg.result.ok:
+                self.notify(f"{msg.probe}: {msg.result.status} — {msg.result.message}"[:200], severity="warning", timeout=6)
         if self.auto:
             nxt = next((a for a in self.conv.steps() if a.kind == "probe"), None)
             if nxt is not None:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from dldoctor.expert.exit_codes import ExitCode
+from dldoctor.expert.engine import REPORT_THRESHOLD
 
 HEALTHY = "healthy"
 GOALS = {"top1": 0.90, "top3": 0.97, "false_alarms": 0, "median_s": 20.0}  # issue 6
@@ -186,7 +187,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fast", action="store_true", help="only the fast subset (what CI runs)")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--budget", type=float, default=60.0, metavar="SECONDS", help="diagnosis budget per case (default 60)")
-    p.add_argument("--fail-on", type=float, default=0.5, metavar="SCORE", help="the diagnosis threshold (default 0.5)")
+    p.add_argument("--fail-on", type=float, default=REPORT_THRESHOLD, metavar="SCORE", help=f"the diagnosis threshold (default {REPORT_THRESHOLD})")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="cases diagnosed at once (default 1; times are honest only with 1)")
     p.add_argument("--check", action="store_true", help="exit 1 when the goals are not met")

@@ -7,6 +7,7 @@ from pathlib import Path
 from dldoctor.expert.exit_codes import ExitCode
 from dldoctor.expert.problems import KBError
 from dldoctor.expert.target import TargetError
+from dldoctor.expert.engine import REPORT_THRESHOLD
 
 FORMATS = ("text", "markdown", "json", "junit")
 
@@ -20,7 +21,7 @@ def add_parser(sub) -> None:
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     p.add_argument("--budget", type=float, default=120.0, metavar="SECONDS", help="time for all probes (default 120)")
     p.add_argument("--probe-timeout", type=float, default=60.0, metavar="SECONDS", help="time limit of one probe (default 60)")
-    p.add_argument("--fail-on", type=float, default=0.5, metavar="SCORE", help="verdict 'problems' (exit 1) when a cause reaches this belief")
+    p.add_argument("--fail-on", type=float, default=REPORT_THRESHOLD, metavar="SCORE", help="verdict 'problems' (exit 1) when a cause reaches this belief")
     p.add_argument("--kb", action="append", default=[], metavar="DIR", help="an extra KB folder (repeatable)")
     p.add_argument("--answers", metavar="FILE.yaml", help="answers to questions no probe can answer: symptom: yes|no|unknown")
     p.add_argument("--seed", type=int, default=0)

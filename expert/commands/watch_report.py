@@ -11,6 +11,7 @@ import re
 import sys
 
 from dldoctor.expert.exit_codes import ExitCode
+from dldoctor.expert.engine import REPORT_THRESHOLD
 
 CURVES = (("loss", "training loss", False), ("grad_norm", "gradient norm (log10)", True), ("memory_mb", "memory (MB)", False))
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -62,7 +63,7 @@ def judged(m) -> tuple[list, list, str]:
     except (KBError, ValueError, OSError) as exc:
         return [], [], f"no diagnosis: the knowledge base did not load ({str(exc).splitlines()[0]})"
     obs = engine.judge(kb, "record", m.findings, m.confidence)
-    present = [(kb.symptoms[s].title, kb.symptoms[s].probe.finding, o.observed) for s, o in sorted(obs.items()) if o.present]
+    present = [(kb.symptoms[s].title, o.finding, o.observed) for s, o in sorted(obs.items()) if o.present]
     causes = [(b.cause, kb.causes[b.cause].title, b.score) for b in engine.rank(kb, obs) if b.score >= 0.2][:5]
     return present, causes, ""
 
@@ -135,7 +136,7 @@ def terminal(path: str, m, present: list, causes: list, width: int, color: bool)
     if not present:
         console.print(Text("no symptom in this run", style="green"))
     for c, t, s in causes:
-        console.print(Text(f"  {s:.2f}  {t} ({c})", style="red" if s >= 0.5 else ""))
+        console.print(Text(f"  {s:.2f}  {t} ({c})", style="red" if s >= REPORT_THRESHOLD else ""))
     for key, title, log in CURVES:
         series = m.details.get(key, {})
         text = plot(series.get("step", []), series.get("value", []), title, width, log, color=color)

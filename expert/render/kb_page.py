@@ -17,11 +17,10 @@ def page(kb, id_: str) -> str | None:
 
 
 def _how(kb, sid: str) -> str:
+    from dldoctor.expert.predicate import describe
+
     j = kb.symptoms[sid].probe
-    if j is None:
-        return "asked"
-    pred = next((f"{k.rstrip('_')} {v}" for k, v in (("equals", j.equals), ("in", j.in_), ("above", j.above), ("below", j.below), ("is", j.is_)) if v is not None), "")
-    return f"{j.probe}.{j.finding} {pred}"
+    return "asked" if j is None else f"{j.probe}: {describe(j)}"
 
 
 def _refs(refs) -> list[str]:
