@@ -51,7 +51,7 @@ SPEC = ProbeSpec(
         Finding('best_lr', 'number', 'a tenth of the learning rate at which the smoothed loss was lowest (min/10 rule)'),
         Finding('log10_lr_ratio', 'number', 'log10(configured_lr / best_lr): above ~1 too high, below ~-1.5 too low'),
         Finding('diverge_lr', 'number', 'smallest learning rate at which the loss diverged'),
-        Finding('configured_over_diverge', 'number', 'configured_lr / diverge_lr (None when the loss never diverged)'),
+        Finding('configured_over_diverge', 'number', 'configured_lr / diverge_lr (0 when the loss never diverged in the range: the divergence point lies beyond it)'),
     ),
 )
 
@@ -92,7 +92,7 @@ def measure(subject, ctx) -> Measurement:
         ctx.progress((i + 1) / STEPS, "learning-rate range test")
     configured = training.configured_lr(subject)
     findings = dict(configured_lr=configured, best_lr=None, log10_lr_ratio=None, diverge_lr=diverge_lr,
-                    configured_over_diverge=configured / diverge_lr if diverge_lr and configured is not None else None)
+                    configured_over_diverge=(configured / diverge_lr if diverge_lr else 0.0) if configured is not None else None)
     details = {"lrs": lrs, "losses": losses, "smoothed": smooth}
     cycles = smooth[full:]
     if cycles and min(cycles) < MIN_DROP * cycles[0]:  # cycles[0]: the first cycle, the rate still ~0

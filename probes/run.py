@@ -28,6 +28,8 @@ def run_probe(probe_id: str, subject, ctx) -> ProbeResult:
     import numpy as np
     import torch
 
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
     from dldoctor.probes.snapshot import preserved
 
     spec = registry.catalog()[probe_id]
@@ -35,7 +37,7 @@ def run_probe(probe_id: str, subject, ctx) -> ProbeResult:
     if why:
         return ProbeResult.skipped(probe_id, why)
     steps = [0]
-    hook = torch.optim.Optimizer.register_optimizer_step_post_hook(lambda *_: steps.__setitem__(0, steps[0] + 1))
+    hook = register_optimizer_step_post_hook(lambda *_: steps.__setitem__(0, steps[0] + 1))
     t0 = time.perf_counter()
     try:
         with preserved(subject):

@@ -29,7 +29,7 @@ def test_check_reports_every_problem_and_exits_2(capsys):
 def test_show_cause_is_a_page(capsys):
     assert main(["kb", "show", "--no-builtin", "--kb", FIX, "lr-too-high"]) == 0
     out = capsys.readouterr().out
-    for part in ("# Learning rate too high", "## Evidence", "lr-range.log10_lr_ratio above 1.0", "## What to do, cheapest first", "1. Lower the learning rate"):
+    for part in ("# Learning rate too high", "## Evidence", "lr-range: log10_lr_ratio > 1.0", "## What to do, cheapest first", "1. Lower the learning rate"):
         assert part in out
 
 
