@@ -32,6 +32,7 @@ from dldoctor.probes.watch import watch  # noqa: E402
 
 GOALS = {"every=10": 1.05, "every=1": 1.25}  # issue 17: the factor over the plain loop on the sub-millisecond MLP
 VARIANTS = ("every=10", "every=1", "anomaly")
+SELF: dict = {}  # variant -> the watch's own share of each run's wall time (its w.step calls and hooks, its own clock)
 
 
 def mlp() -> nn.Module:
@@ -80,7 +81,10 @@ def run(model, opt, data, steps: int, variant: str | None, device, folder: str) 
             if w is not None:
                 w.step(loss)
         sync(device)
-        return (time.process_time() - c) / steps, (time.perf_counter() - t) / steps
+        wall = time.perf_counter() - t
+        if w is not None:
+            SELF.setdefault(variant, []).append((w._overhead + w._hook_s) / wall)
+        return (time.process_time() - c) / steps, wall / steps
     finally:
         if w is not None:
             w.close()
@@ -136,6 +140,9 @@ def main(argv=None) -> int:
                 q = res["spread"][v][c]
                 cells.append(f"x{res[v][c]:.3f}" + (f" [{q[0]:.2f}-{q[2]:.2f}]" if q else "") + f" best x{res['best'][v][c]:.3f}")
             print(f"{name:<20} {clock:<5} {res['plain_ms'][c]:13.3f} " + " ".join(f"{x:>29}" for x in cells))
+        for v in ("every=10", "every=1"):
+            print(f"{name:<20} self  the watch's own clock: median {statistics.median(SELF[v]):.1%} of the wall time at {v}")
+        SELF.clear()
     print("x: median over pairs of the variant's time / the plain loop's in the same pair; [..]: quartiles of that ratio; "
           "best: the variant's fastest run / the plain loop's fastest (the least disturbed runs)")
     print("goals (issue 17, sub-millisecond MLP): " + ", ".join(f"{v} <= x{g}" for v, g in GOALS.items()))

@@ -330,7 +330,7 @@ def test_lightning_callback(tmp_path):
                         enable_model_summary=False, callbacks=[cb], num_sanity_val_steps=0, limit_val_batches=2)
     trainer.fit(module, loader, loader)
     m = measure_file(tmp_path / "run.jsonl")
-    assert m.findings.steps == 30 and m.details["evals"] and "val_loss" in m.details["evals"][0]
+    assert m.findings["steps"] == 30 and m.details["evals"] and "val_loss" in m.details["evals"][0]
     assert m.findings["data_wait_frac"] is not None and m.findings["update_ratio_median"] > 0
     assert len(module._forward_pre_hooks) == 0 and cb.watch._hooks == []
 
