@@ -45,7 +45,7 @@ SPEC = ProbeSpec(
         Finding('update_ratio_max', 'number', 'largest over record steps of the median over layers of |update| / |weight|'),
         Finding('dead_frac_late', 'number', 'late median of the largest share, over ReLU layers, of units dead for a whole batch'),
         Finding('memory_growth_mb_per_1k_steps', 'number', 'median slope of memory (device, or host heap where larger) after the first quarter, between points a quarter apart', unit='MB/1k steps'),
-        Finding('data_wait_frac', 'number', 'share of step time spent waiting for the next batch'),
+        Finding('data_wait_frac', 'number', 'share of step time spent waiting for the next batch (median over windows)'),
         *record_signals.FINDINGS,
     ),
 )
@@ -226,12 +226,14 @@ def summarize(header: dict, steps: list[dict], evals: list[dict], live: bool = F
                                                              f["update_ratio_late"], f["dead_frac_late"], MIN_TREND)
     f.update(more)
     notes += more_notes
-    wait = total = 0.0
+    # the watch samples the data wait on record steps (one step a window): the median over windows of
+    # sampled wait / mean step time, so that one pre-empted sample does not count for its whole window
+    shares = []
     for r in steps:  # step 0 is never timed: it has no previous step (start-up costs stay out)
         k, st, dt = r.get("timed_steps") or 0, _num(r.get("step_time")), _num(r.get("data_time"))
-        if k and st is not None and dt is not None:
-            wait, total = wait + k * dt, total + k * st
-    f["data_wait_frac"] = min(1.0, wait / total) if total > 0 else None
+        if k and st is not None and dt is not None and st > 0:
+            shares.append(min(1.0, dt / st))
+    f["data_wait_frac"] = median(shares) if shares else None
     if header.get("memory") == "rss":
         notes.append("memory is the process's resident set size: it misses leaks that reuse freed pages")
 

@@ -18,7 +18,7 @@ FINDINGS = (
     Finding('first_last_grad_ratio_init', 'number', 'at the first record step (before any update): gradient RMS of the first weight layer / of the last'),
     Finding('dead_frac_init', 'number', 'at the first record step (before any update): largest share of dead units over ReLU layers'),
     Finding('dead_frac_rise', 'number', 'dead_frac_late - dead_frac_init: units that died during the run'),
-    Finding('dead_frac_rise_early', 'number', 'largest dead share over the first quarter of record steps - dead_frac_init: units killed by the first steps'),
+    Finding('dead_frac_rise_early', 'number', 'largest dead share over the record steps of the first quarter of the run - dead_frac_init: units killed by the first steps'),
     Finding('grad_norm_init', 'number', 'at the first record step (before any update): the total gradient norm'),
     Finding('update_ratio_early', 'number', 'median over the first quarter of record steps of the median over layers of |update| / |weight|'),
     Finding('update_ratio_trend', 'number', 'log10 of update_ratio_late / update_ratio_early', unit='log10'),
@@ -74,7 +74,9 @@ def findings(header: dict, steps: list[dict], rec: list[dict], shape: dict, at: 
         f["grad_norm_init"] = _num(first.get("grad_norm"))
     if dead_late is not None and f["dead_frac_init"] is not None:
         f["dead_frac_rise"] = dead_late - f["dead_frac_init"]
-    early_dead = [v for v in (_num(r.get("dead_frac")) for r in rec[:early_end]) if v is not None]
+    n_steps = (steps[-1]["step"] + 1) if steps else 0
+    quarter = [r for r in rec if r["step"] < n_steps / 4] or rec[:2]  # the first quarter of the steps (the stride varies)
+    early_dead = [v for v in (_num(r.get("dead_frac")) for r in quarter) if v is not None]
     if early_dead and f["dead_frac_init"] is not None and len(rec) >= min_trend:
         f["dead_frac_rise_early"] = max(early_dead) - f["dead_frac_init"]
     if len(rec) >= min_trend:
