@@ -2,7 +2,7 @@
 
 Goals on a 2-core machine: built-in < 0.2 s cold; 10,000 nodes < 5 s cold and < 0.5 s cached.
 Each figure is a fresh Python process: 'imports' is importing dldoctor's KB modules (pydantic, PyYAML);
-'cold' is then reading and compiling every YAML file; 'cached' reading the pickled compiled KB instead.
+'cold' is then reading and compiling every YAML file; 'cached' reading the compiled KB from its JSON cache (validated, never unpickled) instead.
 Run: python benchmarks/bench_kb.py
 """
 from __future__ import annotations

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from dldoctor.expert import schema as S
 from dldoctor.expert.entries import freeze
 from dldoctor.expert.kb_checks import about_broken, check
+from dldoctor.expert.kb_files import FolderTooBig, yaml_files
 from dldoctor.expert.knowledge_base import EvidenceEdge, KnowledgeBase  # noqa: F401  (KnowledgeBase re-exported)
 from dldoctor.expert.problems import KBError, Problem, did_you_mean
 from dldoctor.expert.yaml_source import Located, read
@@ -119,16 +120,15 @@ class _Collected:
     broken: set = field(default_factory=set)  # ids of entries that failed validation (no dangling-reference noise)
 
 
-def _kb_files(root: Path) -> list[tuple[Path, str]]:
-    """(path, role) for every YAML file of a KB folder, in a stable order."""
+def _kb_files(root: Path, found: list[Path]) -> list[tuple[Path, str]]:
+    """(path, role) for every YAML file of a KB folder's layout, in a stable order (``found``: its YAML files)."""
     out = []
+    present = set(found)
     for name in sorted(_SINGLE_FILES):
-        if (root / name).is_file():
+        if root / name in present:
             out.append((root / name, name))
     for sub in ("causes", *_LIST_DIRS):
-        d = root / sub
-        if d.is_dir():
-            out += [(p, sub) for p in sorted(d.glob("*.y*ml"))]
+        out += [(p, sub) for p in found if p.parent == root / sub]
     return out
 
 
@@ -142,9 +142,14 @@ def _collect(dirs: list[tuple[Path, str, bool]]) -> _Collected:
         if not root.is_dir():
             c.problems.append(Problem(label, 0, "", "KB folder does not exist"))
             continue
-        files = _kb_files(root)
+        try:
+            found = yaml_files(root)
+        except FolderTooBig as exc:
+            c.problems.append(Problem(label, 0, "", f"not a KB folder: it {exc}"))
+            continue
+        files = _kb_files(root, found)
         known = {p for p, _ in files}
-        for stray in sorted(root.rglob("*.y*ml")):
+        for stray in found:
             if stray not in known:
                 c.problems.append(Problem(_shown(stray, root, label), 0, "", "not part of a KB layout — put it under causes/, symptoms/, remedies/ or evidence/, or name it stages.yaml, patterns.yaml or healthy.yaml"))
         for path, role in files:

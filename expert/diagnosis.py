@@ -6,6 +6,7 @@ returns a ``Report``.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from dldoctor.expert import engine
@@ -20,33 +21,34 @@ from dldoctor.expert.engine import REPORT_THRESHOLD
 
 
 def read_answers(path: str, kb) -> dict[str, engine.Observation]:
-    """A YAML mapping symptom -> yes / no / unknown (or {answer: yes, confidence: 0.8})."""
-    import yaml
+    """A YAML mapping symptom -> yes / no / unknown (or {answer: yes, confidence: 0.8}).
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TargetError(f"{path}: cannot read answers: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise TargetError(f"{path}: answers file is not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise TargetError(f"{path}:{mark.line + 1 if mark else 0}: answers file is not valid YAML") from None
+    Read like a KB file (``expert.yaml_source``): no aliases (an alias bomb), no tags, no deep nesting,
+    at most its size limit; every problem is one line naming the file, the line and the symptom."""
+    from dldoctor.expert.yaml_source import read
+
+    src, problems = read(Path(path), str(path), what="an answers file")
+    if problems and problems[0].message == "file is empty":
+        return {}
+    if problems:
+        raise TargetError(f"answers: {problems[0]}")
+    data = src.data if src.data is not None else {}
     if not isinstance(data, dict):
         raise TargetError(f"{path}: answers must be a mapping of symptom id to yes/no/unknown")
     out = {}
     for sid, value in data.items():
+        where = f"{path}:{src.line((sid,))} {sid}"
         if sid not in kb.symptoms:
-            raise TargetError(f"{path} {sid}: unknown symptom{did_you_mean(sid, kb.symptoms)}")
+            raise TargetError(f"{where}: unknown symptom{did_you_mean(sid, kb.symptoms)}")
         conf = 1.0
         if isinstance(value, dict):
-            conf = float(value.get("confidence", 1.0))
+            conf = value.get("confidence", 1.0)
+            if isinstance(conf, bool) or not isinstance(conf, (int, float)) or not 0.0 <= conf <= 1.0:
+                raise TargetError(f"{where}: confidence must be a number between 0 and 1, got {conf!r}")
             value = value.get("answer")
-        if str(value).lower() not in ("yes", "no", "unknown", "true", "false", "none", "y", "n"):
-            raise TargetError(f"{path} {sid}: answer must be yes, no or unknown, got {value!r}")
-        out[sid] = engine.answer(sid, value, conf)
+        if isinstance(value, (dict, list)) or str(value).lower() not in ("yes", "no", "unknown", "true", "false", "none", "y", "n"):
+            raise TargetError(f"{where}: answer must be yes, no or unknown, got {str(value)[:60]!r}")
+        out[sid] = engine.answer(sid, value, float(conf))
     return out
 
 
@@ -73,6 +75,24 @@ def _select(kb, probes, skip) -> set[str] | None:
     return set(probes if probes is not None else kb.probes) - set(skip)
 
 
+LOAD_TIMEOUT_S = 120.0  # importing the target and calling its function: at most this, and at most the budget,
+LOAD_FLOOR_S = 30.0  # but never less than this (importing torch alone takes seconds on a busy machine)
+
+
+def _check_numbers(*, budget, probe_timeout, fail_on, seed, memory_budget_mb) -> None:
+    """ValueError (one line) for a number that would silently disable a limit or the verdict."""
+    def finite(x) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+    for name, value in (("budget", budget), ("probe_timeout", probe_timeout), ("memory_budget_mb", memory_budget_mb)):
+        if value is not None and not (finite(value) and value > 0):
+            raise ValueError(f"{name} must be a finite positive number of {'MB' if name.endswith('mb') else 'seconds'}, got {value!r}")
+    if not (finite(fail_on) and 0 < fail_on <= 1):
+        raise ValueError(f"fail_on must be in (0, 1], got {fail_on!r}")
+    if not (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**32):
+        raise ValueError(f"seed must be an integer between 0 and {2**32 - 1}, got {seed!r}")
+
+
 def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = REPORT_THRESHOLD, kb_dirs=(), answers: str | None = None,
              record: str | None = None, memory_budget_mb: float | None = None, probe_timeout: float = 60.0,
              use_cache: bool = True, on_event=None, kb=None, probes=None, skip_probes=(),
@@ -83,6 +103,7 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
     Raises TargetError (unusable target, answers or probe names) and KBError (invalid knowledge base).
     memory_limit_mb: the cap on a target's worker process (default: half the machine's memory, at most 16 GiB).
     """
+    _check_numbers(budget=budget, probe_timeout=probe_timeout, fail_on=fail_on, seed=seed, memory_budget_mb=memory_budget_mb)
     kb = kb or load_kb(kb_dirs, use_cache=use_cache)
     selected = _select(kb, probes, skip_probes)
     patterns = [(p.kind, p.regex) for p in kb.patterns]
@@ -91,7 +112,7 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
         meta_target = None
     elif isinstance(target, (str, Path)):
         runner = WorkerRunner(str(target), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb,
-                              memory_limit_mb=memory_limit_mb)
+                              memory_limit_mb=memory_limit_mb, load_timeout_s=min(LOAD_TIMEOUT_S, max(budget, LOAD_FLOOR_S)))
         meta_target = str(target)
     else:
         from dldoctor.expert.target import to_subject
@@ -108,6 +129,7 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
             diag.add_probe_result(record_result(record))
         if runner is not None:
             diag.keys = set(runner.load())
+            diag.facts = dict(getattr(runner, "facts", {}) or {})
             run_headless(diag, runner, budget_s=budget, probe_timeout_s=probe_timeout, on_event=on_event)
     except KeyboardInterrupt:
         interrupted = True  # Ctrl-C: the worker is stopped, the user's objects were restored; report what was found
@@ -119,4 +141,7 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
     meta = {"target": meta_target, "seed": seed, "budget_s": budget, "record": record, "kb": [str(d) for d in kb_dirs]}
     if interrupted:
         meta["interrupted"] = True
+    tried = list(getattr(runner, "writes", []))
+    if tried:
+        meta["writes"] = sorted(set(tried))  # files the target's code tried to write: kept in a scratch folder
     return build(diag, meta)

@@ -198,18 +198,20 @@ def plan(
     threshold: float = REPORT_THRESHOLD,
     probe_costs: dict[str, float] | None = None,
     later: Iterable[str] = (),
+    exclude: Iterable[str] = (),
 ) -> list[Action]:
     """Candidate next steps, best first; empty when no step could change the top or the verdict.
 
     probes: ids of the probes that may still run (not run yet, their needs met).
     questions: also offer questions for unknown symptoms no available probe answers.
     later: probes that cannot run yet but will (e.g. waiting for 'runs'): their symptoms are not asked.
+    exclude: symptoms never asked (questions that do not apply to the subject).
     """
     lo = log_odds(kb, observations)
     belief = {c: sigmoid(v) for c, v in lo.items()}
     frame = _Frame(lo, threshold)
     probes = list(probes)
-    answered_by_probe = {s for p in [*probes, *later] for s in kb.symptoms_by_probe.get(p, ())}
+    answered_by_probe = {s for p in [*probes, *later] for s in kb.symptoms_by_probe.get(p, ())} | set(exclude)
     actions = []
     for pid in probes:
         open_ = [s for s in kb.symptoms_by_probe.get(pid, ()) if s not in observations]

@@ -20,6 +20,11 @@ def _holds(self, value):
     return compare(self, value)
 
 
+def _applies(self, facts: dict[str, bool]) -> bool:
+    """False only when a known fact rules the question out (an unknown fact keeps it)."""
+    return all(facts.get(f) is not False for f in self.has) and all(facts.get(f) is not True for f in self.lacks)
+
+
 def _holds_on(self, findings: dict, lookup=None):
     """Judge a probe's whole findings dict (any predicate: combinations, ratios, symptom references)."""
     from dldoctor.expert.predicate import holds
@@ -28,6 +33,7 @@ def _holds_on(self, findings: dict, lookup=None):
 
 
 _METHODS = {name: {"holds": _holds, "holds_on": _holds_on} for name in ("Judgement", "Condition")}
+_METHODS["AppliesIf"] = {"holds": _applies}
 _CLASSES: dict[type, type] = {}
 
 
@@ -40,7 +46,7 @@ def _entry_class(model: type[BaseModel]) -> type:
     return cls
 
 
-for _model in (S.Stage, S.Pattern, S.Condition, S.Judgement, S.Symptom, S.Evidence, S.ExtraEvidence, S.Reference, S.CaseSpec, S.Cases,
+for _model in (S.Stage, S.Pattern, S.Condition, S.Judgement, S.AppliesIf, S.Symptom, S.Evidence, S.ExtraEvidence, S.Reference, S.CaseSpec, S.Cases,
                S.Cause, S.Remedy, S.HealthyCase):
     _CLASSES[_model] = _entry_class(_model)
 

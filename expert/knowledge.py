@@ -1,17 +1,19 @@
 """Which KB folders to load (built-in, ``--kb DIR``, ``[tool.dldoctor] kb`` in pyproject.toml), and a
 cache of the compiled result keyed by every file's path, size and modification time.
 
-The cache lives in ``$DLDOCTOR_CACHE_DIR`` or ``~/.cache/dldoctor`` (never in the user's project).
+The cache lives in ``$DLDOCTOR_CACHE_DIR`` or ``~/.cache/dldoctor`` (never in the user's project).  It is
+plain JSON, validated when read (``expert.kb_cache``): a planted or damaged file is ignored and
+rewritten, never run and never a traceback.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import tempfile
 from pathlib import Path
 
-from dldoctor.expert import compiler
+from dldoctor.expert import compiler, kb_cache
+from dldoctor.expert.kb_files import FolderTooBig, yaml_files
 
 try:
     import tomllib
@@ -40,6 +42,9 @@ def pyproject_kb_dirs(start: Path | None = None) -> list[Path]:
     return []
 
 
+MAX_CACHE_BYTES = 256 * 2**20  # a compiled 10,000-node KB is about 10 MB
+
+
 def cache_dir() -> Path:
     return Path(os.environ.get("DLDOCTOR_CACHE_DIR") or Path.home() / ".cache" / "dldoctor")
 
@@ -55,9 +60,16 @@ def _fingerprint(dirs: list[Path], builtin: bool) -> str:
     for root in roots:
         h.update(f"root:{Path(root).resolve()}".encode())
         if Path(root).is_dir():
-            for f in sorted(Path(root).rglob("*.y*ml")):
-                st = f.stat()
-                h.update(f"{f}:{st.st_size}:{st.st_mtime_ns}".encode())
+            try:
+                files = yaml_files(Path(root))
+            except FolderTooBig:
+                files = []  # the compiler reports it
+            for f in files:
+                try:
+                    st = f.lstat()
+                except OSError:
+                    continue  # gone since the walk: the compiler reports it
+                h.update(f"{f}:{st.st_mode}:{st.st_size}:{st.st_mtime_ns}".encode())
     return h.hexdigest()[:32]
 
 
@@ -66,19 +78,26 @@ def load_kb(extra_dirs=(), *, builtin: bool = True, use_cache: bool = True) -> c
     dirs = [Path(d) for d in extra_dirs]
     if not use_cache:
         return compiler.compile_kb(dirs, builtin=builtin)
-    path = cache_dir() / f"kb-{_fingerprint(dirs, builtin)}.pickle"
+    fingerprint = _fingerprint(dirs, builtin)
+    path = cache_dir() / f"kb-{fingerprint}.json"
     try:
         with open(path, "rb") as f:
-            return pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-        pass
+            if os.fstat(f.fileno()).st_size <= MAX_CACHE_BYTES:
+                return kb_cache.loads(f.read().decode("utf-8"), fingerprint)
+    except (OSError, UnicodeDecodeError, kb_cache.CacheError):
+        pass  # no cache, or not ours: compile and rewrite it
     kb = compiler.compile_kb(dirs, builtin=builtin)
     try:
+        text = kb_cache.dumps(kb, fingerprint)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(kb, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # atomic: a reader never sees half a cache file
-    except OSError:
-        pass  # a read-only home is no reason to fail
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)  # atomic: a reader never sees half a cache file
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except (OSError, kb_cache.CacheError):
+        pass  # a read-only home (or an entry the cache cannot hold) is no reason to fail
     return kb

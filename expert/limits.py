@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 
 class ProbeTimeout(BaseException):
@@ -63,11 +64,19 @@ class watchdog:
     def __enter__(self):
         if self.armed:
             self.previous = signal.signal(signal.SIGALRM, self._fire)
-            signal.setitimer(signal.ITIMER_REAL, max(self.seconds, 0.01))
+            self.caller_timer = signal.setitimer(signal.ITIMER_REAL, max(self.seconds, 0.01))  # (left, interval)
+            self.t0 = time.monotonic()
         return self
 
     def __exit__(self, *exc) -> bool:
         if self.armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, signal.SIG_DFL if self.previous is None else self.previous)
+            left, interval = self.caller_timer
+            if left > 0 or interval > 0:  # the caller's own timer goes on, less the time the probe took
+                if left > 0:
+                    left = max(left - (time.monotonic() - self.t0), 1e-3)  # due during the probe: fires now
+                else:
+                    left = interval
+                signal.setitimer(signal.ITIMER_REAL, left, interval)
         return False

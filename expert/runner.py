@@ -27,7 +27,12 @@ from pathlib import Path
 from dldoctor.expert.target import TargetError
 from dldoctor.probes.result import ProbeResult
 
-_ROOT = str(Path(__file__).resolve().parent.parent)
+_ROOT = str(Path(__file__).resolve().parent.parent)  # where dldoctor was imported from, when not installed
+# The worker's start: the working directory never on sys.path (``-c`` puts it first: a numpy.py where
+# dldoctor runs would shadow numpy), dldoctor's own folder last (found only if not installed).  The
+# target's folder is put on the path by ``expert.target`` while the target loads, for the target only.
+_BOOT = ("import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')] + [sys.argv[1]]; del sys.argv[1:]; "
+         "from dldoctor.expert.worker import main; main()")
 
 
 def default_memory_limit_mb() -> float | None:
@@ -37,6 +42,15 @@ def default_memory_limit_mb() -> float | None:
         return min(pages * size / 2**20 / 2, 16384.0)
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def _env_limit() -> float | None:
+    """DLDOCTOR_MEMORY_LIMIT_MB when it is a positive number of megabytes."""
+    try:
+        value = float(os.environ.get("DLDOCTOR_MEMORY_LIMIT_MB", ""))
+    except ValueError:
+        return None
+    return value if 0 < value < float("inf") else None
 
 
 def failed(probe_id: str, message: str, seconds: float) -> ProbeResult:
@@ -51,28 +65,33 @@ class WorkerRunner:
                  load_timeout_s: float = 120.0):
         self.target, self.seed, self.patterns = target, seed, [list(p) for p in patterns]
         self.memory_budget_mb = memory_budget_mb
-        self.memory_limit_mb = default_memory_limit_mb() if memory_limit_mb == "default" else memory_limit_mb
+        if memory_limit_mb == "default":  # the user's own DLDOCTOR_MEMORY_LIMIT_MB wins over the default
+            memory_limit_mb = _env_limit() or default_memory_limit_mb()
+        self.memory_limit_mb = memory_limit_mb
         self.load_timeout_s = load_timeout_s
         self.proc: subprocess.Popen | None = None
         self.lines: queue.Queue = queue.Queue()
         self.keys: set[str] = set()
+        self.facts: dict[str, bool] = {}
         self.log = tempfile.TemporaryFile(mode="w+b")
         self.load_seconds = 0.0  # start + import + the target's function, last (re)start
         self.target_seconds = 0.0
         self.starts = 0
         self._cancelled = False
+        self.scratch = tempfile.mkdtemp(prefix="dldoctor-scratch-")  # where the user's code's writes land
+        self.writes: list[str] = []  # files the target's code tried to write (loading, probes): redirected
 
     # -- process management
     def _start(self) -> None:
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([_ROOT, os.getcwd(), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ beside the user's files
+        env["DLDOCTOR_SCRATCH"] = self.scratch  # the worker redirects the user's writes there (expert.write_guard)
         if self.memory_limit_mb:
-            env["DLDOCTOR_MEMORY_LIMIT_MB"] = str(int(self.memory_limit_mb))
+            env["DLDOCTOR_MEMORY_LIMIT_MB"] = str(max(1, int(self.memory_limit_mb)))
         else:
             env.pop("DLDOCTOR_MEMORY_LIMIT_MB", None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "dldoctor.expert.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-c", _BOOT, _ROOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, env=env, start_new_session=True)
         self.starts += 1
         self._cancelled = False
@@ -90,9 +109,14 @@ class WorkerRunner:
         self.proc.stdin.write((json.dumps(obj) + "\n").encode())
         self.proc.stdin.flush()
 
-    def _recv(self, deadline: float, on_progress=None, lines=None):
-        """The next reply; None when the worker died; TimeoutError at the deadline."""
+    def _recv(self, deadline: float, on_progress=None, lines=None, proc=None):
+        """The next reply; None when the worker died; TimeoutError at the deadline.
+
+        The worker's death is seen from the process itself, not only from the end of its output: a
+        child the user's code forked may hold the pipe open long after the worker is gone."""
         lines = lines or self.lines
+        proc = proc or self.proc
+        dead_since = None
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -100,6 +124,10 @@ class WorkerRunner:
             try:
                 raw = lines.get(timeout=min(left, 0.5))
             except queue.Empty:
+                if proc is not None and proc.poll() is not None:
+                    if dead_since is not None:  # dead, and nothing more came after one more wait: gone
+                        return None
+                    dead_since = time.monotonic()
                 continue
             if raw is None:
                 return None
@@ -161,7 +189,7 @@ class WorkerRunner:
             proc = self.proc
             self._send({"op": "load", "target": self.target, "seed": self.seed, "patterns": self.patterns,
                         "memory_budget_mb": self.memory_budget_mb})
-            msg = self._recv(time.monotonic() + timeout_s)
+            msg = self._recv(time.monotonic() + timeout_s, proc=proc)
         except TimeoutError:
             self._kill()
             raise TargetError(f"{self.target}: loading it did not finish within {timeout_s:.0f} s") from None
@@ -178,6 +206,8 @@ class WorkerRunner:
             self._kill()
             raise TargetError(msg["error"])
         self.keys = set(msg["keys"])
+        self._tried(msg.get("writes"))
+        self.facts = dict(msg.get("facts") or {})  # what the subject has (probes.facts): which questions apply
         self.load_seconds = time.monotonic() - t0
         self.target_seconds = float(msg.get("seconds", 0.0))  # inside the worker: importing and calling the target
         return self.keys
@@ -196,7 +226,7 @@ class WorkerRunner:
         proc, lines = self.proc, self.lines
         try:
             self._send({"op": "probe", "id": probe_id, "timeout_s": timeout_s})
-            msg = self._recv(time.monotonic() + timeout_s, on_progress, lines)
+            msg = self._recv(time.monotonic() + timeout_s, on_progress, lines, proc)
         except TimeoutError:
             self._kill()
             return self._lost(probe_id, f"timed out after {timeout_s:.1f} s (the worker was stopped)", t0)
@@ -212,10 +242,15 @@ class WorkerRunner:
             why = self._death(proc)
             self._kill()
             return self._lost(probe_id, why, t0)
+        self._tried(msg.get("writes"))
         try:
             return ProbeResult.from_json(msg["result"])
         except ValueError as exc:
             return failed(probe_id, f"the worker sent a malformed result: {exc}", time.monotonic() - t0)
+
+    def _tried(self, writes) -> None:
+        if isinstance(writes, list):
+            self.writes += [w for w in writes if isinstance(w, str) and w not in self.writes]
 
     def _lost(self, probe_id: str, why: str, t0: float) -> ProbeResult:
         """A probe that did not come back.  A probe whose question that answers itself (does the model run?)
@@ -246,6 +281,9 @@ class WorkerRunner:
                 pass
         self._kill()
         self.log.close()
+        import shutil
+
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class InProcessRunner:
@@ -263,6 +301,14 @@ class InProcessRunner:
         self.subject = subject
         self.ctx = ProbeContext(seed=seed, patterns=[tuple(p) for p in patterns], memory_budget_mb=memory_budget_mb)
         self.keys = subject.keys()
+        self.scratch = None  # made on the first probe: where the user's writes land (expert.write_guard)
+        self.writes: list[str] = []  # files the code tried to write during the probes
+        from dldoctor.probes.facts import of as facts_of
+
+        try:
+            self.facts = facts_of(subject)
+        except Exception:
+            self.facts = {}
 
     def load(self, timeout_s: float = 0) -> set[str]:
         return self.keys
@@ -271,14 +317,27 @@ class InProcessRunner:
         from dldoctor.expert.limits import ProbeTimeout, threads, watchdog
         from dldoctor.probes.run import run_probe
 
+        from dldoctor.expert.write_guard import WriteGuard, shown
+
         self.ctx.deadline = time.monotonic() + timeout_s
         self.ctx.on_progress = on_progress
+        self.scratch = self.scratch or tempfile.mkdtemp(prefix="dldoctor-scratch-")
+        guard = WriteGuard(self.scratch, thread_only=True)  # only this thread's writes: the caller's others are theirs
         t0 = time.monotonic()
         try:
-            with watchdog(timeout_s), threads():
-                return run_probe(probe_id, self.subject, self.ctx)
+            with watchdog(timeout_s), threads(), guard:
+                result = run_probe(probe_id, self.subject, self.ctx)
         except ProbeTimeout:  # the alarm came after the probe was restored, before run_probe returned
-            return failed(probe_id, f"timed out after {timeout_s:.1f} s", time.monotonic() - t0)
+            result = failed(probe_id, f"timed out after {timeout_s:.1f} s", time.monotonic() - t0)
+        if guard.attempted:
+            tried = shown(guard.attempted)
+            self.writes += [w for w in tried if w not in self.writes]
+            result = result.replace(notes=(*result.notes, f"the code tried to write {', '.join(tried[:5])} — kept in a "
+                                                          "scratch folder; your files were not touched"))
+        return result
 
     def close(self) -> None:
-        pass
+        if self.scratch:
+            import shutil
+
+            shutil.rmtree(self.scratch, ignore_errors=True)

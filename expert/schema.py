@@ -46,12 +46,9 @@ class Pattern(Strict):
     @field_validator("regex")
     @classmethod
     def _compiles(cls, v: str) -> str:
-        import re
+        from dldoctor.probes.pattern_match import compile_pattern  # RE2: linear-time matching, or refused here
 
-        try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from None
+        compile_pattern(v)  # PatternError is a ValueError: a located problem at `kb check`
         return v
 
 
@@ -112,6 +109,21 @@ class Judgement(Condition):
     probe: str = Field(pattern=ID_PATTERN)
 
 
+Fact = Literal["batch_norm", "train_step", "gpu", "dropout"]
+
+
+class AppliesIf(Strict):
+    """When a question applies: the facts the session knows of the subject (has_batch_norm, ...)."""
+
+    has: list[Fact] = []  # every one of these must be there
+    lacks: list[Fact] = []  # none of these may be there
+
+    @field_validator("has", "lacks", mode="before")
+    @classmethod
+    def _one_or_many(cls, v):
+        return [v] if isinstance(v, str) else v
+
+
 class Symptom(Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str
@@ -121,6 +133,10 @@ class Symptom(Strict):
     base_rate: float = Field(default=0.05, gt=0, lt=1)  # P(symptom | none of its causes)
     question_cost_s: float = Field(default=30.0, gt=0)  # a person's time to answer
     doc: str = ""
+    # how a measured line reads: a str.format template over value, threshold, finding and the probe's
+    # findings and scalar details, e.g. "lr {configured_lr:.2g} is {ratio}x the range test's best"
+    explain: str | None = None
+    applies_if: AppliesIf | None = None  # a question about a component the subject lacks is never asked
     overrides: bool = False
 
     @model_validator(mode="after")

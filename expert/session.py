@@ -27,6 +27,7 @@ class Diagnosis:
     answers: dict[str, Observation] = field(default_factory=dict)
     undo_stack: list = field(default_factory=list)
     selected: set[str] | None = None  # probes the user allowed (--probes / --skip-probes); None: all
+    facts: dict[str, bool] = field(default_factory=dict)  # what the subject has (batch_norm, gpu, ...): see applies()
 
     # ------------------------------------------------------------ what may run
     def probe_status(self, pid: str) -> str | None:
@@ -56,10 +57,29 @@ class Diagnosis:
     def available_probes(self) -> list[str]:
         return [pid for pid in self.kb.probes if pid in self.kb.symptoms_by_probe and self.probe_status(pid) is None]
 
-    def next_steps(self, questions: bool = False) -> list[engine.Action]:
-        later = [pid for pid in self.kb.probes if (self.probe_status(pid) or "").startswith("waits for")]
-        return engine.plan(self.kb, self.observations, self.available_probes(), questions=questions, threshold=self.threshold,
-                           later=later)
+    def known_facts(self) -> dict[str, bool]:
+        facts = dict(self.facts)
+        if self.keys:
+            facts.setdefault("train_step", "train_step" in self.keys)
+        return facts
+
+    def applies(self, sid: str) -> bool:
+        """Whether a question applies to this subject (its symptom's applies_if; unknown facts keep it)."""
+        cond = self.kb.symptoms[sid].applies_if
+        return cond is None or cond.holds(self.known_facts())
+
+    def pending_probes(self) -> list[str]:
+        """Probes that have not run but still may: their symptoms are measured, not asked."""
+        return [pid for pid in self.kb.probes if pid not in self.records and pid in self.kb.symptoms_by_probe
+                and (self.probe_status(pid) is None or (self.probe_status(pid) or "").startswith("waits for"))]
+
+    def next_steps(self, questions: bool = False, running: tuple[str, ...] = ()) -> list[engine.Action]:
+        """The engine's plan; questions only for what no pending (or running) probe will measure, and only where they apply."""
+        later = [pid for pid in self.kb.probes if (self.probe_status(pid) or "").startswith("waits for") or pid in running]
+        facts = self.known_facts()
+        excluded = {sid for sid, s in self.kb.symptoms.items() if s.applies_if is not None and not s.applies_if.holds(facts)}
+        return engine.plan(self.kb, self.observations, [p for p in self.available_probes() if p not in running],
+                           questions=questions, threshold=self.threshold, later=later, exclude=excluded)
 
     def beliefs(self) -> list[engine.Belief]:
         return engine.rank(self.kb, self.observations)
@@ -136,7 +156,7 @@ def run_headless(diag: Diagnosis, runner, *, budget_s: float = 120.0, probe_time
         emit("start", {"probe": pid, "elapsed": clock() - start, "budget": budget_s})
         result = runner.run(pid, min(probe_timeout_s, left), lambda f, m, pid=pid: emit("progress", {"probe": pid, "fraction": f, "message": m}))
         diag.add_probe_result(result)
-        emit("done", {"probe": pid, "status": result.status, "seconds": result.seconds, "elapsed": clock() - start})
+        emit("done", {"probe": pid, "status": result.status, "seconds": result.seconds, "steps": result.steps, "elapsed": clock() - start})
     for pid, spec in diag.kb.probes.items():
         if pid not in diag.records and pid in diag.kb.symptoms_by_probe and not spec.external:
             diag.records[pid] = _skipped(pid, diag.probe_status(pid) or "not needed: no outcome could change the ranking")

@@ -91,6 +91,9 @@ def _import_file(path: Path, spec: str):
 
 
 def _import_module(name: str, spec: str):
+    here = os.getcwd()  # `pkg.mod:fn` from the project's folder, as `python -m` finds it; last, so it shadows nothing
+    if here not in sys.path:
+        sys.path.append(here)
     try:
         return importlib.import_module(name), None
     except ModuleNotFoundError as exc:
@@ -165,6 +168,10 @@ def check(subject: Subject, spec: str) -> None:
     """Type checks that need torch (imported here: the target has imported it already)."""
     import torch
 
+    if not torch.is_grad_enabled():
+        raise TargetError(f"{spec}: autograd is switched off (torch.set_grad_enabled(False), or a torch.no_grad() "
+                          "entered and never left, at import or in the function): no probe could train — switch it "
+                          "back on before returning (torch.set_grad_enabled(True))")
     missing = [k for k in REQUIRED if getattr(subject, k) is None]
     if missing:
         raise TargetError(f"{spec}: required key '{missing[0]}' is missing")
@@ -207,6 +214,15 @@ def _check_loader(data, key: str, spec: str) -> None:
     if isinstance(data, Iterator):  # reading its first batch here would take it from the probes
         raise TargetError(f"{spec}: '{key}' is a one-shot iterator ({type(data).__name__}); probes read the data "
                           "several times — give a DataLoader or a list of batches")
+    from torch.utils.data import DataLoader
+
+    if not isinstance(data, DataLoader):  # (persistent workers: a DataLoader reuses its iterator)
+        first, second = iter(data), iter(data)
+        if first is second:  # its __iter__ hands out one iterator: read once, then empty
+            raise TargetError(f"{spec}: '{key}' is iterable only once (its __iter__ returns the same "
+                              f"{type(first).__name__} each time); probes read the data several times — "
+                              "give a DataLoader, a list of batches, or an __iter__ that starts afresh")
+        del first, second
     with rng_preserved(data):  # reading a shuffling loader draws from the global RNG, or from its own generator
         it = iter(data)
         try:

@@ -25,11 +25,24 @@ import threading
 import time
 
 
-def _serve(requests, proto) -> None:
+def _serve(requests, proto, guard=None) -> None:
     subject = None
     ctx = None
+    told = [0]  # how many of the guard's attempted writes were reported already
+
+    def writes() -> list[str]:
+        if guard is None or len(guard.attempted) == told[0]:
+            return []
+        from dldoctor.expert.write_guard import shown
+
+        new, told[0] = guard.attempted[told[0]:], len(guard.attempted)
+        return shown(new)
+
+    me = os.getpid()
 
     def send(obj) -> None:
+        if os.getpid() != me:  # a child the user's code forked (a bare os.fork()) never speaks the protocol
+            os._exit(0)
         proto.write(json.dumps(obj) + "\n")
         proto.flush()
 
@@ -55,7 +68,13 @@ def _serve(requests, proto) -> None:
             ctx = ProbeContext(seed=req.get("seed", 0), patterns=[tuple(p) for p in req.get("patterns", [])],
                                memory_budget_mb=req.get("memory_budget_mb"),
                                on_progress=lambda f, m: send({"progress": round(float(f), 3), "message": m}))
-            send({"ok": True, "keys": sorted(subject.keys()), "seconds": round(time.monotonic() - t0, 3)})
+            from dldoctor.probes.facts import of as facts_of
+
+            try:
+                facts = facts_of(subject)
+            except Exception:  # a model whose modules cannot be listed: every question stays open
+                facts = {}
+            send({"ok": True, "keys": sorted(subject.keys()), "facts": facts, "seconds": round(time.monotonic() - t0, 3), "writes": writes()})
         elif op == "probe":
             from dldoctor.probes.run import run_probe
 
@@ -64,7 +83,12 @@ def _serve(requests, proto) -> None:
                 result = run_probe(req["id"], subject, ctx)
             finally:
                 os.chdir(cwd)
-            send({"result": result.to_json()})
+            tried = writes()
+            if tried:
+                result = result.replace(notes=(*result.notes, f"the code tried to write {', '.join(tried[:5])}"
+                                               f"{' …' if len(tried) > 5 else ''} — kept in a scratch folder; your files "
+                                               "were not touched"))
+            send({"result": result.to_json(), "writes": tried})
         elif op == "ping":  # the round trip, measured by benchmarks/bench_isolation.py
             send({"pong": True})
 
@@ -102,6 +126,28 @@ def _limit_memory() -> None:
         pass
 
 
+def _guard_writes():
+    """From here on, the user's writes outside the scratch folder (``DLDOCTOR_SCRATCH``, made and removed
+    by the parent) land in it (``expert.write_guard``); the whole worker is the sandbox.  torch is
+    imported first so that its own file writer (``torch.save``) is redirected too."""
+    scratch = os.environ.get("DLDOCTOR_SCRATCH")
+    if not scratch:
+        return None
+    try:
+        import torch  # noqa: F401  (every target imports it; torch.save's writer must exist to be guarded)
+    except ImportError:
+        pass
+    import tempfile
+
+    from dldoctor.expert.write_guard import WriteGuard
+
+    tmp = os.path.join(scratch, "tmp")
+    os.makedirs(tmp, exist_ok=True)
+    os.environ["TMPDIR"] = tmp  # the user's temporary files too
+    tempfile.tempdir = None
+    return WriteGuard(scratch).__enter__()
+
+
 def _exit_with_parent() -> None:
     """A daemon thread that ends the worker when its parent dies (even mid-probe, in the user's loop):
     an orphaned worker must never outlive the diagnosis that started it."""
@@ -128,8 +174,9 @@ def main() -> None:
     sys.dont_write_bytecode = True  # never a __pycache__ beside the user's files
     _limit_memory()
     _exit_with_parent()
+    guard = _guard_writes()
     try:
-        _serve(requests, proto)
+        _serve(requests, proto, guard)
     except (KeyboardInterrupt, BrokenPipeError):
         pass
 

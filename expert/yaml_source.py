@@ -6,6 +6,8 @@ aliases (billion laughs), custom tags, duplicate keys, non-string keys, files ov
 """
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import yaml
@@ -46,13 +48,15 @@ class Located:
         return self._lines.get(path, 1)
 
 
-def read(path: Path, shown: str) -> tuple[Located | None, list[Problem]]:
-    """Parse ``path``; ``shown`` is the name used in messages. Returns (data, problems)."""
+def read(path: Path, shown: str, what: str = "a KB file") -> tuple[Located | None, list[Problem]]:
+    """Parse ``path``; ``shown`` is the name used in messages, ``what`` the kind of file. Returns (data, problems)."""
     try:
-        size = path.stat().st_size
-        raw = path.read_bytes() if size <= MAX_BYTES else b""
+        raw, size = _read_regular(path)
     except OSError as exc:
-        return None, [Problem(shown, 0, "", f"cannot read: {exc.strerror}")]
+        why = "a dangling symbolic link" if path.is_symlink() and not path.exists() else exc.strerror
+        return None, [Problem(shown, 0, "", f"cannot read: {why}")]
+    if raw is None:
+        return None, [Problem(shown, 0, "", "not a regular file (a pipe, a device or a folder) — a KB file is a plain YAML file")]
     if size > MAX_BYTES or len(raw) > MAX_BYTES:
         size = max(size, len(raw))
         return None, [Problem(shown, 0, "", f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit for one KB file — split it")]
@@ -85,12 +89,37 @@ def read(path: Path, shown: str) -> tuple[Located | None, list[Problem]]:
     lines: dict = {}
     problems: list[Problem] = []
     data = _build(node, (), lines, problems, shown, set())
+    if what != "a KB file":
+        problems = [Problem(p.file, p.line, p.where, p.message.replace("a KB file", what)) for p in problems]
     return (None if problems else Located(shown, data, lines)), problems
 
 
-def _too_deep(text: str, shown: str) -> Problem | None:
-    """The first place nested deeper than MAX_DEPTH, from libyaml's events (no recursion, no tree)."""
-    loader = _Loader(text)
+def _read_regular(path: Path) -> tuple[bytes | None, int]:
+    """(bytes, size) of a regular file, at most MAX_BYTES + 1 of them; (None, 0) for anything else.
+
+    Opened without blocking (a FIFO would wait for a writer forever) and checked on the open file
+    (no race with a swap after a check); a link to /dev/zero is a device, never read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, 0
+        if st.st_size > MAX_BYTES:
+            return b"", st.st_size  # refused from its size, never read
+        with os.fdopen(os.dup(fd), "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+        return raw, st.st_size
+    finally:
+        os.close(fd)
+
+
+def _too_deep(text: str, shown: str, loader_class=None) -> Problem | None:
+    """The first place nested deeper than MAX_DEPTH, from the parser's events (no recursion, no tree).
+
+    Newer libyaml (0.2.6) refuses deep nesting itself, in its own words, before our count reaches the
+    limit (its scanner reads ahead): then the pure-Python parser, which has no limit, counts again, so
+    the message is dldoctor's whatever libyaml is installed."""
+    loader = (loader_class or _Loader)(text)
     depth = 0
     try:
         while True:
@@ -103,6 +132,10 @@ def _too_deep(text: str, shown: str) -> Problem | None:
                     return Problem(shown, event.start_mark.line + 1, "", f"nested more than {MAX_DEPTH} levels deep")
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
+    except yaml.YAMLError:
+        if loader_class is None and _Loader is not yaml.SafeLoader:
+            return _too_deep(text, shown, yaml.SafeLoader)
+        raise
     finally:
         loader.dispose()
 

@@ -11,16 +11,15 @@ Where the errors come from:
   validation set is also what makes test - validation measure validation over-fitting), the last
   epoch when there is no val_error.  A test_error missing at that epoch is its last logged value.
   These errors are in the user's own unit.
-- otherwise ``measured``: the user's model is trained (probes.training.step with the subject's own
-  optimizer and train_step) for up to 30 epochs, 2000 steps or 5 s, whichever comes first (run_probe
-  restores the model), then evaluated in eval mode on up to 10,000 rows of train_data, val_data and
+- otherwise ``measured``: the shared training run (``probes.trained``: the subject's own optimizer
+  and train_step, at most 30 epochs or 200 steps, bounded in steps so that any machine gives the
+  same numbers; run_probe restores the model), then evaluated in eval mode on up to 10,000 rows of train_data, val_data and
   test_data.  Error = 1 - accuracy for classification (argmax over the class dimension; a single
   output is thresholded at 0 for logits, 0.5 for probabilities; multi-hot targets: per label); for
   regression, mean squared error / variance of the training targets (1 - R^2: 0 is perfect, 1 is
   the mean predictor), so that the terms share one scale whatever the targets' unit — a regression
   ``target_error`` is read in that unit.  A short run understates what long training reaches, so
-  measured avoidable bias is an upper bound; when the time limit (not the step cap) ends the run,
-  the result depends on the machine's speed and the terms' confidence is lowered.
+  measured avoidable bias is an upper bound.
 
 Baseline: the majority class of the training targets (the mean for regression) scored on the
 validation targets (the training targets when there is no validation data).  ``compared_error`` is the
@@ -29,7 +28,6 @@ model's validation (else train) error, the one the KB sets against ``baseline_er
 from __future__ import annotations
 
 import math
-import time
 
 from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
@@ -55,9 +53,6 @@ SPEC = ProbeSpec(
     ),
 )
 
-MAX_EPOCHS = 30
-MAX_STEPS = 2000
-SECONDS = 5.0
 EVAL_ROWS = 10_000
 SPLITS = ("train", "val", "test")
 
@@ -90,8 +85,6 @@ def measure(subject, ctx) -> Measurement:
     f["baseline_error"] = base
     f["compared_error"] = mine
     m = Measurement(findings=f, notes=notes)
-    if run.get("stopped_by") == "time":
-        m.confidence = {k: 0.6 for k in ("avoidable_bias", "variance", "train_error", "val_error")}
     m.details = {
         "terms": [{"name": "irreducible", "value": target}, {"name": "avoidable bias", "value": f["avoidable_bias"]},
                   {"name": "variance", "value": f["variance"]}, {"name": "distribution shift", "value": None},
@@ -131,39 +124,15 @@ def _nearest(col, at, last=False):
 
 
 def measured(subject, ctx, notes):
-    """Train the user's model briefly, then its error on each split."""
-    from dldoctor.probes import training
-    from dldoctor.probes.dataset import reiterable
-
-    if not reiterable(subject.train_data):
-        raise RuntimeError("train_data is a one-shot iterator: it cannot be read for several epochs")
-    model, opt = subject.model, training.make_optimizer(subject)
-    t0 = time.monotonic()
-    budget = min(SECONDS, max(0.5, 0.5 * ctx.time_left()))
-    t_end = t0 + budget
-    steps, epochs, stopped_by = 0, 0, "epochs"
-    model.train()
-    while epochs < MAX_EPOCHS and stopped_by == "epochs":
-        for batch in training.batches(subject.train_data):
-            loss = training.step(subject, batch, opt)
-            steps += 1
-            if not math.isfinite(loss):
-                stopped_by = "non-finite loss"
-            elif steps >= MAX_STEPS:
-                stopped_by = "steps"
-            elif time.monotonic() > t_end:
-                stopped_by = "time"
-            if stopped_by != "epochs":
-                break
-        epochs += 1
-        ctx.progress(min(1.0, max(epochs / MAX_EPOCHS, steps / MAX_STEPS)), "training")
-    if stopped_by == "time":
-        notes.append(f"training stopped by the {budget:.3g} s limit after {steps} steps: the errors depend on the machine's speed")
-    elif stopped_by == "non-finite loss":
-        notes.append(f"the training loss became NaN/Inf at step {steps}")
-    run = {"steps": steps, "epochs": epochs, "stopped_by": stopped_by, "train_seconds": round(time.monotonic() - t0, 2)}
+    """The shared training run's model (probes.trained), then its error on each split."""
     from dldoctor.probes.model_error import split_errors
+    from dldoctor.probes.trained import trained
 
+    model, run = trained(subject, ctx)
+    subject.model.load_state_dict(model.state_dict())  # run_probe's preserved() puts the user's weights back
+    run = dict(run)
+    if run["stopped_by"] == "non-finite loss":
+        notes.append(f"the training loss became NaN/Inf at step {run['steps']}")
     errors, task = split_errors(subject, {s: getattr(subject, f"{s}_data") for s in SPLITS}, EVAL_ROWS, notes)
     run["task"] = task
     return errors, run

@@ -3,8 +3,9 @@
 Data probes (class balance, label alignment, leakage, shift) look at rows, not at the model, so each
 split is read once per worker and shared through ``ctx.cache``.  Inputs are flattened per row to
 float32; targets keep their values (one column per row, or several for one-hot/multi-output).
-Reading stops at ``max_rows``, at a memory cap, or after ``seconds``; ``Rows.complete`` says
-whether the whole split was read.
+Reading stops at ``max_rows`` or at a memory cap (bounds in rows, so any machine reads the same
+rows); ``Rows.complete`` says whether the whole split was read.  ``seconds`` is a safety net only: a
+loader that takes longer makes the split unreadable (the probe says so), it never shortens the read.
 """
 from __future__ import annotations
 
@@ -85,9 +86,11 @@ def read(loader, max_rows: int = MAX_ROWS, seconds: float = SECONDS) -> Rows:
         xs.append(x)
         ys.append(t)
         n += len(x)
-        if n >= cap or time.monotonic() > t_end:
+        if n >= cap:
             complete = False
             break
+        if time.monotonic() > t_end:
+            raise DataUnreadable(f"reading {n} rows took more than {seconds:.0f} s")
     if not xs:
         raise DataUnreadable("the data yields no batches")
     X = np.concatenate(xs)[:cap]
@@ -123,8 +126,7 @@ def rows(subject, ctx, split: str = "train", max_rows: int = MAX_ROWS) -> Rows:
     loader = loader_of(subject, split)
     if loader is None:
         raise DataUnreadable(f"the subject has no {split}_data")
-    seconds = min(SECONDS, max(1.0, ctx.time_left() / 3))
-    got = read(loader, max_rows, seconds)
+    got = read(loader, max_rows, SECONDS)
     ctx.cache[key] = (got, max_rows)
     return got
 

@@ -86,9 +86,6 @@ def measure(subject, ctx) -> Measurement:
         if i > full and smooth[-1] > DIVERGE * min(smooth[full:]):
             diverge_lr = lr
             break
-        if ctx.time_left() < 0.5:
-            notes.append(f"stopped at lr {lr:.2g} for lack of time")
-            break
         ctx.progress((i + 1) / STEPS, "learning-rate range test")
     configured = training.configured_lr(subject)
     findings = dict(configured_lr=configured, best_lr=None, log10_lr_ratio=None, diverge_lr=diverge_lr,

@@ -95,7 +95,7 @@ def measure(subject, ctx) -> Measurement:
             start.restore()  # weights, gradients, optimizer state and RNG: the same steps again, watched
             handles, losses = hooked(), []
             try:
-                while after is None and steps < STEPS and ctx.time_left() > 1:
+                while after is None and steps < STEPS:
                     order.clear(), fwd_bad.clear()
                     losses.append(training.step(subject, (x, y), optimizer))
                     steps += 1
@@ -126,7 +126,7 @@ def _plain_steps(subject, batch, optimizer, ctx) -> list:
     from dldoctor.probes import training
 
     losses = []
-    while len(losses) < STEPS and ctx.time_left() > 1:
+    while len(losses) < STEPS:
         losses.append(training.step(subject, batch, optimizer))
         if not training.finite(losses[-1]):
             break

@@ -72,22 +72,67 @@ def read(path) -> tuple[dict, list[dict], list[dict], list[str]]:
                 notes.append(f"line {lineno}: incomplete last line ignored")
                 continue
             raise ValueError(f"line {lineno}: not JSON") from None
+        except RecursionError:
+            raise ValueError(f"line {lineno}: nested too deep for a watch record") from None
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            raise ValueError(f"line {lineno}: a number out of range ({str(exc).split(':')[0]})") from None
         if not isinstance(item, dict):
             raise ValueError(f"line {lineno}: expected a JSON object")
         kind = item.get("kind")
         if header is None:
             if kind != "header":
                 raise ValueError(f"line {lineno}: not a dldoctor watch record (the first line must be the header)")
-            if item.get("version") != 1:
+            if type(item.get("version")) is not int or item.get("version") != 1:
                 raise ValueError(f"line {lineno}: unsupported record version {item.get('version')!r} (expected 1)")
+            _check(item, _HEADER, lineno)
             header = item
         elif kind == "step":
-            if not isinstance(item.get("step"), int):
+            if type(item.get("step")) is not int:
                 raise ValueError(f"line {lineno}: a step line needs an integer 'step'")
+            _check(item, _STEP, lineno)
             steps.append(item)
         elif kind == "eval":
+            _check(item, _EVAL, lineno)
+            if item.get("step") is None:  # an evaluation with no step: after the last step so far
+                item["step"] = steps[-1]["step"] if steps else 0
             evals.append(item)
     return header, steps, evals, notes
+
+
+# The types of the fields the findings read (others are kept as they are): a record from elsewhere is
+# checked here, so that a wrong type is one line naming the line and key, never a traceback.
+_NUM, _INT, _BOOL, _NUMS, _TEXT, _MAP = ("a number", "an integer of at most 15 digits", "true or false",
+                                         "a list of numbers", "text", "an object of numbers")
+_STEP = {"step": _INT, "losses": _NUMS, "loss": _NUM, "timed_steps": _INT, "step_time": _NUM, "data_time": _NUM,
+         "recorded": _BOOL, "nonfinite_grad": _BOOL, "grad_norm": _NUM, "first_last_grad_ratio": _NUM,
+         "update_ratio": _NUM, "dead_frac": _NUM, "memory_mb": _NUM, "host_mb": _NUM, "lr": _NUMS, "t": _NUM}
+_EVAL = {"step": _INT, "metrics": _MAP, "t": _NUM}
+_HEADER = {"memory": _TEXT, "every": _INT}
+_STEP_LIMIT = 10**15  # a step index beyond any run (and exact in float arithmetic)
+
+
+def _fits(v, kind: str) -> bool:
+    if v is None:
+        return True
+    if kind == _NUM:  # NaN and Infinity are numbers (a non-finite loss is evidence); an int must fit a float
+        return isinstance(v, float) or (type(v) is int and abs(v) < 2**1000)
+    if kind == _INT:
+        return type(v) is int and -_STEP_LIMIT < v < _STEP_LIMIT
+    if kind == _BOOL:
+        return isinstance(v, bool)
+    if kind == _TEXT:
+        return isinstance(v, str)
+    if kind == _NUMS:
+        return isinstance(v, list) and all(_fits(x, _NUM) for x in v)
+    return isinstance(v, dict) and all(isinstance(k, str) and _fits(x, _NUM) for k, x in v.items())
+
+
+def _check(item: dict, types: dict, lineno: int) -> None:
+    for key, kind in types.items():
+        if key in item and not _fits(item[key], kind):
+            got = item[key]
+            shown = type(got).__name__ if isinstance(got, (list, dict, str)) else repr(got)[:40]
+            raise ValueError(f"line {lineno}: '{key}' must be {kind} or null, got {shown}")
 
 
 def measure_file(path) -> Measurement:

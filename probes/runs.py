@@ -7,7 +7,8 @@ happened.
 How: forward pre/post hooks on every module keep a stack of the modules whose forward is running;
 when an exception escapes, the top of the stack is the innermost module that raised (its post hook
 never ran).  The root module is named by its class.  The message matched against the patterns is
-``"<ExceptionType>: <message>"``, with ``re.search``, case-insensitively for patterns given as text;
+``"<ExceptionType>: <message>"``, searched with RE2 (linear time: a user KB's pattern cannot hang the
+diagnosis), case-insensitively for patterns given as text;
 the first matching pattern wins, none matching gives ``other``.
 
 When the subject has its own ``train_step`` and the bare ``model(inputs)`` path fails, the batch is
@@ -17,8 +18,7 @@ it) runs, and then the model counts as running (a note says so).  The backward p
 """
 from __future__ import annotations
 
-import re
-
+from dldoctor.probes.pattern_match import search
 from dldoctor.probes.spec import Finding, Gate, Measurement, ProbeSpec
 
 SPEC = ProbeSpec(
@@ -51,12 +51,10 @@ def classify(message: str, patterns) -> str:
     """The kind of the first pattern that matches ``message``; ``other`` when none does.
 
     ``patterns``: (kind, regex) pairs or objects with ``kind`` and ``regex`` (kb Pattern entries);
-    a regex is text (compiled case-insensitively) or an already compiled pattern."""
+    a regex is text (compiled case-insensitively, by RE2) or an already compiled pattern."""
     for p in patterns:
         kind, rx = (p.kind, p.regex) if hasattr(p, "regex") else p
-        if isinstance(rx, str):
-            rx = re.compile(rx, re.IGNORECASE)
-        if rx.search(message):
+        if search(rx, message):
             return kind
     return "other"
 

@@ -33,7 +33,7 @@ def test_show_cause_is_a_page(capsys):
         assert part in out
 
 
-@pytest.mark.parametrize("entry,expect", [("loss-explodes", "Measured: overfit-one-batch.curve equals explodes"),
+@pytest.mark.parametrize("entry,expect", [("loss-explodes", "Measured: overfit-one-batch: peak_ratio > 10.0"),
                                           ("lower-lr", "## Remedy for"), ("evaluate", "stage `evaluate`"), ("lr-range", "## Findings")])
 def test_show_other_kinds(capsys, entry, expect):
     assert main(["kb", "show", "--no-builtin", "--kb", FIX, entry]) == 0

@@ -64,6 +64,31 @@ def test_deep_nesting_is_refused(tmp_path, depth):
     assert data is None and [str(p) for p in found] == [f"deep.yaml:1: nested more than {MAX_DEPTH} levels deep"]
 
 
+def test_deep_nesting_is_our_message_whatever_libyaml_says(tmp_path, monkeypatch):
+    """libyaml 0.2.6 (PyYAML 6.0.4 wheels) refuses deep nesting itself, in its own words, while our
+    event count is still below the limit (its scanner reads ahead): the message stays dldoctor's."""
+    import yaml
+
+    from dldoctor.expert import yaml_source
+
+    class NewerLibyaml(yaml_source._Loader):
+        depth = 0
+
+        def get_event(self):
+            event = super().get_event()
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                self.depth += 1
+                if self.depth > 10:
+                    raise yaml.scanner.ScannerError(None, None, "exceeded maximum nesting depth", event.start_mark)
+            return event
+
+    monkeypatch.setattr(yaml_source, "_Loader", NewerLibyaml)
+    f = tmp_path / "deep.yaml"
+    f.write_text("symptoms: " + "[" * 30_000 + "]" * 30_000 + "\n")
+    data, found = read(f, "deep.yaml")
+    assert data is None and [str(p) for p in found] == [f"deep.yaml:1: nested more than {MAX_DEPTH} levels deep"]
+
+
 def test_no_tag_is_ever_executed(tmp_path):
     marker = tmp_path / "pwned"
     ext = tmp_path / "ext"

@@ -35,7 +35,7 @@ def _alive(pid: int) -> bool:
 
 def test_ctrl_c_in_the_cli_prints_the_report_so_far_and_leaves_no_worker(tmp_path):
     flag = tmp_path / "worker.pid"
-    env = dict(os.environ, HOSTILE_FLAG=str(flag), DLDOCTOR_CACHE_DIR=str(tmp_path / "cache"))
+    env = dict(os.environ, HOSTILE_FLAG=str(flag), DLDOCTOR_WRITABLE=str(tmp_path), DLDOCTOR_CACHE_DIR=str(tmp_path / "cache"))
     proc = subprocess.Popen([sys.executable, "-m", "dldoctor.expert.cli", "diagnose", "tests/hostile/slow.py", "--format", "json",
                              "--budget", "120", "--probe-timeout", "100"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -111,7 +111,7 @@ def test_a_worker_whose_parent_dies_exits_by_itself(tmp_path):
         "r = WorkerRunner('tests/hostile/slow.py', memory_limit_mb=2000)\n"
         "r.load()\n"
         "r._send({'op': 'probe', 'id': 'runs', 'timeout_s': 100})\n"
-        "time.sleep(100)\n")], cwd=HOSTILE.parent.parent, env=dict(os.environ, HOSTILE_FLAG=str(flag)))
+        "time.sleep(100)\n")], cwd=HOSTILE.parent.parent, env=dict(os.environ, HOSTILE_FLAG=str(flag), DLDOCTOR_WRITABLE=str(tmp_path)))
     try:
         deadline = time.monotonic() + 90
         while not (flag.exists() and flag.read_text()) and time.monotonic() < deadline:

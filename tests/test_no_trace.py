@@ -117,7 +117,7 @@ def test_every_probe_leaves_no_trace(name):
     for pid in registry.PROBE_MODULES:
         out = run_probe(pid, subject, ctx())
         statuses[pid] = out.status
-        assert_same(before, state(subject), f"after {pid} ({out['status']}: {out['message']})")
+        assert_same(before, state(subject), f"after {pid} ({out.status}: {out.message})")
     assert set(statuses.values()) <= {"ok", "skipped", "failed"}
 
 

@@ -68,7 +68,7 @@ def run(subject) -> dict:
 
 def test_two_hidden_units_is_high_avoidable_bias(digits):
     # two ReLU units carry at most a 2-d code of the image: far from separating 10 classes
-    f = run(digits_subject(digits, mlp(64, 2), n_train=600, target_error=0.02))["findings"]
+    f = run(digits_subject(digits, mlp(64, 2), n_train=600, target_error=0.02)).findings
     assert f["source"] == "measured" and f["avoidable_bias"] > 0.1
     assert f["avoidable_bias"] > 3 * abs(f["variance"])
 
@@ -78,13 +78,16 @@ def test_big_mlp_on_60_rows_is_high_variance_and_deterministic(digits):
     before = [p.detach().clone() for p in model.parameters()]
     s = digits_subject(digits, model, n_train=60, test=False, target_error=0.02)
     a, b = run(s).findings, run(s).findings
-    assert a == b
+    assert a == b  # bounded in steps and epochs, never seconds: the same numbers on any machine
     assert a["train_error"] < 0.02 and a["variance"] > 0.1 and a["val_overfitting"] is None
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
 
 
 def test_healthy_digits_mlp_has_small_terms(digits):
-    f = run(digits_subject(digits, mlp(64, 128), target_error=0.03))["findings"]
+    r = run(digits_subject(digits, mlp(64, 128), target_error=0.03))
+    f = r.findings
+    # the shared run is 200 steps (5 epochs here): its avoidable bias is an upper bound, under the KB's 10 points
+    assert r.details["run"]["steps"] == 200 and r.steps == 200
     assert abs(f["avoidable_bias"]) < 0.05 and abs(f["variance"]) < 0.05 and abs(f["val_overfitting"]) < 0.05
     assert holds("bias-variance", f, "no-better-than-baseline") is False and f["baseline_error"] == pytest.approx(0.9, abs=0.05)
 
@@ -102,7 +105,8 @@ def test_healthy_regression_mlp_has_small_terms():
     f = r.findings
     # errors are MSE / Var(y): the mean predictor scores ~1, the noise ~0.006
     assert r.details["task"] == "regression" and f["baseline_error"] == pytest.approx(1.0, abs=0.2)
-    assert abs(f["avoidable_bias"]) < 0.05 and abs(f["variance"]) < 0.1 and holds("bias-variance", f, "no-better-than-baseline") is False
+    # 200 steps (7 epochs): both terms are upper bounds, under the KB's 0.1
+    assert abs(f["avoidable_bias"]) < 0.08 and abs(f["variance"]) < 0.08 and holds("bias-variance", f, "no-better-than-baseline") is False
 
 
 class Constant(nn.Module):
@@ -141,5 +145,15 @@ def test_history_with_test_far_above_validation_is_validation_overfitting(digits
 
 def test_without_target_error_there_is_no_avoidable_bias(digits):
     history = {"train_error": [0.3, 0.1], "val_error": [0.35, 0.15]}
-    f = run(digits_subject(digits, mlp(64, 32), history=history))["findings"]
+    f = run(digits_subject(digits, mlp(64, 32), history=history)).findings
     assert f["target_error"] is None and f["avoidable_bias"] is None and f["variance"] == pytest.approx(0.05)
+
+
+def test_the_shared_training_run_trains_once_per_worker(digits):
+    """A second probe asking for the trained model gets the cached copy and trains nothing."""
+    s = digits_subject(digits, mlp(64, 32), n_train=300, test=False)
+    ctx = ProbeContext(seed=0)
+    first = run_probe("bias-variance", s, ctx)
+    again = run_probe("bias-variance", s, ctx)
+    assert first.steps > 0 and again.steps == 0
+    assert first.findings == again.findings

@@ -18,7 +18,7 @@ def test_two_percent_positives():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(3000, 10))
     y = (rng.random(3000) < 0.02).astype(int)
-    f = run(classifier(X, y))["findings"]
+    f = run(classifier(X, y)).findings
     assert f["minority_share"] == pytest.approx(y.mean())
     assert f["imbalance_ratio"] > 30  # 98 / 2 = 49, give or take sampling
     assert f["majority_accuracy"] > 0.95
@@ -40,7 +40,7 @@ def test_digits_split_is_balanced():
 
 def test_eval_split_with_other_classes_shows_label_shift():
     X, y = digits()
-    f = run(classifier(X[y < 5], y[y < 5], val=(X[y >= 5], y[y >= 5])))["findings"]
+    f = run(classifier(X[y < 5], y[y < 5], val=(X[y >= 5], y[y >= 5]))).findings
     assert f["split_label_tv"] == pytest.approx(1.0)
 
 

@@ -93,14 +93,14 @@ def synthetic(n, val_noise, turn_up, seed):
 @pytest.mark.parametrize("n", [10, 30, 100])
 def test_noisy_but_healthy_validation_does_not_fire(n):
     # 8% epoch-to-epoch noise on a validation curve that flattens: smoothing keeps it silent
-    fired = [holds("history", probe(synthetic(n, 0.08, 0.0, seed))["findings"], "overtraining") for seed in range(20)]
+    fired = [holds("history", probe(synthetic(n, 0.08, 0.0, seed)).findings, "overtraining") for seed in range(20)]
     assert not any(fired)
 
 
 @pytest.mark.parametrize("n", [15, 30, 100])
 def test_clear_turn_up_fires(n):
     # validation loss climbs 0.6 per run after 40%: +0.36 at the end on a minimum of ~0.43 (+80%)
-    fired = [holds("history", probe(synthetic(n, 0.02, 0.6, seed))["findings"], "overtraining") for seed in range(10)]
+    fired = [holds("history", probe(synthetic(n, 0.02, 0.6, seed)).findings, "overtraining") for seed in range(10)]
     assert all(fired)
 
 
@@ -188,5 +188,5 @@ def test_tensorboard_folder(tmp_path):
 def test_json_list_of_epochs(tmp_path):
     rows = [{"epoch": e, "train_loss": 2 / (e + 1), "val_loss": 2.1 / (e + 1)} for e in range(10)]
     (tmp_path / "h.json").write_text(json.dumps(rows, indent=2))
-    f = probe("h.json", str(tmp_path))["findings"]
+    f = probe("h.json", str(tmp_path)).findings
     assert shape("history", f) == "converges" and holds("history", f, "overtraining") is False

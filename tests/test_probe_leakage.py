@@ -51,5 +51,5 @@ def test_proper_digits_split(split):
 
 def test_proper_regression_split():
     X, y = regression()
-    f = run(regressor(X[:1200], y[:1200], test=(X[1200:], y[1200:])))["findings"]
+    f = run(regressor(X[:1200], y[:1200], test=(X[1200:], y[1200:]))).findings
     assert f == {"exact_dup_frac": 0.0, "near_dup_frac": 0.0}

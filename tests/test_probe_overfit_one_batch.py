@@ -26,7 +26,7 @@ def test_healthy_models_memorise_one_batch(make):
     # Adam 1e-3 gets a 64-sample batch under 0.1x its start in 80-170 steps; the run stops once the
     # error has stayed there for 10 steps, before the 300-step cap
     assert shape("overfit-one-batch", f) == "converges" and f["final_ratio"] < 0.1 and f["nonfinite_step"] is None
-    assert f.steps < MAX_STEPS
+    assert f["steps"] < MAX_STEPS
 
 
 def test_label_smoothing_converges_to_its_floor():
@@ -75,19 +75,19 @@ def scripted(values):
 
 def test_the_run_stops_once_converged_for_hold_steps():
     f = findings(digits_mlp(train_step=scripted([2.3] + [0.1] * 300)))
-    assert shape("overfit-one-batch", f) == "converges" and f.steps == 1 + HOLD
+    assert shape("overfit-one-batch", f) == "converges" and f["steps"] == 1 + HOLD
 
 
 def test_a_relapse_after_a_near_zero_dip_is_not_cut_short():
     # gradients mixed across calls: near zero for a few steps, then a blow-up (as without zero_grad)
     f = findings(digits_mlp(train_step=scripted([2.3, 1.0] + [0.01] * (HOLD - 2) + [50.0] + [2.0] * MAX_STEPS)))
-    assert shape("overfit-one-batch", f) == "explodes" and f.steps == MAX_STEPS
+    assert shape("overfit-one-batch", f) == "explodes" and f["steps"] == MAX_STEPS
 
 
 def test_a_curve_that_exploded_is_not_stopped_when_it_settles_low():
     # raw pixels: a huge first step, then dead units far below the first loss; the whole curve is read
     f = findings(digits_mlp(train_step=scripted([2.3, 500.0] + [0.1] * MAX_STEPS)))
-    assert shape("overfit-one-batch", f) == "explodes" and f.steps == MAX_STEPS
+    assert shape("overfit-one-batch", f) == "explodes" and f["steps"] == MAX_STEPS
 
 
 def test_deterministic():

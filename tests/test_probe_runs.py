@@ -21,7 +21,7 @@ def crash(subject):
 @pytest.mark.parametrize("make", [digits_mlp, digits_cnn, regression_mlp])
 def test_healthy_models_run(make):
     t0 = time.perf_counter()
-    f = run("runs", make())["findings"]
+    f = run("runs", make()).findings
     print(f"runs on {make.__name__}: {time.perf_counter() - t0:.3f}s")
     assert f == {"crashed": False, "failure_kind": "none", "failure_stage": "none", "failure_module": None, "loss_finite": True}
 
@@ -105,7 +105,7 @@ def test_a_loader_without_targets_fails_in_data():
 
 
 def test_nan_loss_runs_but_is_not_finite():
-    f = run("runs", digits_mlp(loss_fn=lambda o, t: F.cross_entropy(o, t) * float("nan")))["findings"]
+    f = run("runs", digits_mlp(loss_fn=lambda o, t: F.cross_entropy(o, t) * float("nan"))).findings
     assert (f["crashed"], f["loss_finite"]) == (False, False)
 
 

@@ -32,13 +32,13 @@ def test_test_features_shifted_by_one_std(split):
 def test_rotated_test_images(split):
     Xa, Xb, ya, yb = split
     rotated = np.rot90(Xb.reshape(-1, 8, 8), axes=(1, 2)).reshape(-1, 64).copy()
-    f = run(classifier(Xa, ya, test=(rotated, yb)))["findings"]
+    f = run(classifier(Xa, ya, test=(rotated, yb))).findings
     assert f["domain_auc"] > 0.9 and f["frac_features_shifted"] > 0.5
 
 
 def test_random_digits_split(split):
     Xa, Xb, ya, yb = split
-    f = run(classifier(Xa, ya, val=(Xb, yb)))["findings"]
+    f = run(classifier(Xa, ya, val=(Xb, yb))).findings
     # 360 rows a side: the AUC's sampling spread under no shift is ~0.02-0.03
     assert abs(f["domain_auc"] - 0.5) < 0.08
     assert f["frac_features_shifted"] < 0.05
@@ -47,7 +47,7 @@ def test_random_digits_split(split):
 
 def test_random_regression_split():
     X, y = regression()
-    f = run(regressor(X[:1200], y[:1200], val=(X[1200:], y[1200:])))["findings"]
+    f = run(regressor(X[:1200], y[:1200], val=(X[1200:], y[1200:]))).findings
     assert abs(f["domain_auc"] - 0.5) < 0.08
     assert f["frac_features_shifted"] < 0.2  # 8 features, ~1% false rejections each
     assert f["label_shift_tv"] < 0.15
@@ -55,6 +55,6 @@ def test_random_regression_split():
 
 def test_label_shift_between_digit_subsets():
     X, y = digits()
-    f = run(classifier(X[y < 5], y[y < 5], val=(X[y >= 5], y[y >= 5])))["findings"]
+    f = run(classifier(X[y < 5], y[y < 5], val=(X[y >= 5], y[y >= 5]))).findings
     assert f["label_shift_tv"] == pytest.approx(1.0)
     assert f["domain_auc"] > 0.9

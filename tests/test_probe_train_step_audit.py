@@ -117,7 +117,7 @@ def test_learning_rates_come_back():
 def test_same_seed_same_findings():
     subject = digits_subject(mlp(dropout=0.3), train_step=textbook_step)
     first = run_probe("train-step-audit", subject, ctx())
-    assert run_probe("train-step-audit", subject, ctx())["details"]["losses"] == first.details["losses"]
+    assert run_probe("train-step-audit", subject, ctx()).details["losses"] == first.details["losses"]
 
 
 def metric_in_eval_then_train(model, batch, optimizer, loss_fn):

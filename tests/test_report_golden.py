@@ -9,17 +9,19 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from dldoctor.probes.result import ProbeResult
+
 from dldoctor.expert.commands.diagnose import render
 from dldoctor.expert.compiler import compile_kb
 from dldoctor.expert.report import SCHEMA_PATH, build, strip_timings
 from dldoctor.expert.session import Diagnosis
+from dldoctor.probes.result import ProbeResult
 
 HERE = Path(__file__).parent
 
 
 def canned(pid, findings, details=None, seconds=0.5):
-    return {"id": pid, "status": "ok", "seconds": seconds, "message": "", "findings": findings, "confidence": {},
-            "details": details or {}, "notes": []}
+    return ProbeResult(pid, "ok", seconds, "", findings, {}, details or {})
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +31,13 @@ def report():
     diag.add_probe_result(canned("train-step-audit", {"grad_accumulation_ratio": 2.0}))
     diag.add_probe_result(canned("overfit-one-batch", {"oscillation": 0.6, "final_ratio": 0.9}, {"losses": [2.3, 2.1, 2.6]}))
     diag.add_probe_result(canned("lr-range", {"log10_lr_ratio": 1.2, "configured_lr": 0.1, "best_lr": 0.005}))
-    diag.records["memory"] = {"id": "memory", "status": "failed", "seconds": 0.1, "message": "RuntimeError: boom (memory.py:1)",
-                              "findings": {}, "confidence": {}, "details": {}, "notes": []}
+    diag.records["memory"] = ProbeResult.failed("memory", "RuntimeError: boom (memory.py:1)", 0.1)
     return build(diag, {"target": "examples/zoo/missing_zero_grad.py", "seed": 0})
 
 
 @pytest.mark.parametrize("fmt,suffix", [("text", "txt"), ("markdown", "md"), ("json", "json"), ("junit", "xml")])
-def test_golden(report, fmt, suffix):
+def test_golden(report, fmt, suffix, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")  # the text report follows the terminal's width
     got = render(report, fmt)
     if fmt == "json":
         got = json.dumps(strip_timings(json.loads(got)), indent=2) + "\n"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from dldoctor.probes.result import ProbeResult
 from tui_support import DETAILS, result, small_kb
 
 from dldoctor.expert.cli import main as cli
@@ -101,16 +103,16 @@ def test_unreadable_session_files_raise_one_line(tmp_path, content):
 
 def test_plots_from_the_probe_details():
     records = {pid: result(pid) for pid in DETAILS}
-    records["history"] = {"id": "history", "status": "ok", "findings": {},
-                          "details": {"source": "h.csv", "columns": {"train_loss": [1.0, 0.5, 0.3], "val_loss": [1.1, None, 0.9]}}}
+    records["history"] = ProbeResult.from_json({"id": "history", "status": "ok", "findings": {},
+                          "details": {"source": "h.csv", "columns": {"train_loss": [1.0, 0.5, 0.3], "val_loss": [1.1, None, 0.9]}}})
     found = {s.key: s for s in specs(records)}
     assert set(found) == {"overfit-one-batch", "history", "lr-range", "grad-flow", "class-balance"}
     lr = found["lr-range"]
     assert lr.series[0][1] == [-4.0, -3.0, -2.0, -1.0, 0.0] and lr.xticks[0] == (-4.0, "1e-4")
     assert [name for _, name in lr.vlines] == ["configured_lr", "best_lr"] and lr.vlines[1][0] == -2.0
     assert found["grad-flow"].xticks == [(0.0, "0"), (1.0, "2")] and found["grad-flow"].series[0][2] == [-1.0, 0.0]
-    frozen = {"grad-flow": {"id": "grad-flow", "status": "ok", "details": {"layers": [
-        {"name": "body", "grad_norm": None}, {"name": "head", "grad_norm": 0.01}]}}}
+    frozen = {"grad-flow": ProbeResult("grad-flow", "ok", details={"layers": [
+        {"name": "body", "grad_norm": None}, {"name": "head", "grad_norm": 0.01}]})}
     assert specs(frozen)[0].series[0][2] == [-3.0, -2.0]  # no gradient: drawn below the rest
     assert [s[0] for s in found["history"].series] == ["train_loss", "val_loss"]
     assert found["history"].series[1][1:] == ([0, 2], [1.1, 0.9])  # a gap is left out, not drawn as 0
@@ -130,7 +132,7 @@ def test_plots_from_the_probe_details():
     {"classes": [0, 1], "counts": {"train": [1]}}, {"curves": {"train_loss": []}},
 ])
 def test_plots_skip_missing_or_malformed_details(details):
-    records = {pid: {"id": pid, "status": "ok", "findings": {}, "details": details}
+    records = {pid: ProbeResult(pid, "ok", details=details)
                for pid in ("overfit-one-batch", "lr-range", "grad-flow", "class-balance", "history")}
     assert specs(records) == []
 

@@ -65,7 +65,7 @@ def test_a_real_probe_runs_in_the_worker_and_a_hung_one_is_cancelled(tmp_path):
             flag.unlink()
             await pilot.press("r")  # a fresh worker loads the target again
             await until(pilot, lambda: "runs" in app.conv.diag.records, 90)
-            seen.update(app.conv.diag.records["runs"])
+            seen.update(app.conv.diag.records["runs"].to_json())
             await pilot.press("q")
 
     asyncio.run(main())

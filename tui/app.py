@@ -27,7 +27,8 @@ from dldoctor.tui.messages import StepChosen
 from dldoctor.tui.next_step import NextStep
 from dldoctor.tui.plots import Plots
 from dldoctor.tui.probe_actions import ProbeActions
-from dldoctor.tui.workflow import WorkflowBar
+from dldoctor.tui.quit_screen import QuitScreen
+from dldoctor.tui.workflow import LEGEND, WorkflowBar
 from dldoctor.expert.engine import REPORT_THRESHOLD
 
 READY_FILE_ENV = "DLDOCTOR_TUI_READY_FILE"  # the benchmark's hook: write the time when usable, then exit
@@ -36,7 +37,10 @@ READY_FILE_ENV = "DLDOCTOR_TUI_READY_FILE"  # the benchmark's hook: write the ti
 class DoctorApp(ProbeActions, App):
     CSS_PATH = "app.tcss"
     TITLE = "dldoctor"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # app.tcss lays out an 80-column terminal apart
     BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?"),  # first: a narrow footer still shows Help and Quit
+        Binding("q", "quit", "Quit"),
         Binding("y", "answer('yes')", "Yes", show=False),
         Binding("n", "answer('no')", "No", show=False),
         Binding("d", "answer('unknown')", "Don't know", show=False),
@@ -47,8 +51,6 @@ class DoctorApp(ProbeActions, App):
         Binding("u", "undo", "Undo"),
         Binding("ctrl+s", "save", "Save session"),
         Binding("e", "export", "Export markdown"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
         Binding("1", "tab('tab-cause')", show=False),
         Binding("2", "tab('tab-plots')", show=False),
         Binding("3", "tab('tab-measurements')", show=False),
@@ -66,6 +68,7 @@ class DoctorApp(ProbeActions, App):
         self.cancelled: set[str] = set()
         self.chosen: Action | None = None  # the person's pick; None: the engine's first
         self.current: Action | None = None  # the step on screen
+        self.saved_at = len(conv.history)  # the conversation's length when last saved (or resumed)
 
     def compose(self):
         yield Header(show_clock=False, icon="✚")
@@ -87,6 +90,7 @@ class DoctorApp(ProbeActions, App):
         self.query_one("#next-step").border_title = "Next step"
         self.query_one("#causes").border_title = f"Causes — belief 0‥1, ┃ report threshold {self.conv.threshold:g}"
         self.query_one("#workflow").border_title = "Workflow"
+        self.query_one("#workflow").border_subtitle = LEGEND
         self.refresh_view(select_top=True)
         self.query_one("#causes").focus()
         for text in self.notices:
@@ -107,7 +111,7 @@ class DoctorApp(ProbeActions, App):
     # ------------------------------------------------------------ the view
     def refresh_view(self, select_top: bool = False) -> None:
         conv = self.conv
-        steps = conv.steps(self.running)
+        steps = conv.steps(self.running, loading=self.loading)
         pick = self.chosen if self.chosen in steps else None
         if pick is None and steps:
             pick = next((a for a in steps if not self.running or a.kind == "question"), None)
@@ -116,11 +120,12 @@ class DoctorApp(ProbeActions, App):
         beliefs = conv.beliefs()
         causes = self.query_one(CauseList)
         select = None if select_top else causes.selected_cause
+        causes.bar_width = 20 if self.size.width >= 110 else 8
         causes.show(beliefs, conv.kb, conv.threshold, select)
         self._show_cause(causes.selected_cause)
         top = beliefs[0] if beliefs and beliefs[0].score >= conv.threshold else None
         self.query_one(WorkflowBar).show(conv.stages(), conv.stage_status(steps), conv.stage_of(pick),
-                                         conv.kb.causes[top.cause].stage if top else None)
+                                         conv.kb.causes[top.cause].stage if top else None, compact=self.size.width < 110)
         self.query_one(Plots).show(conv.diag.records)
         self.query_one(Measurements).show(conv.diag.records)
         verdict = "problems" if top else "no cause above the threshold yet"
@@ -128,7 +133,7 @@ class DoctorApp(ProbeActions, App):
 
     def _show_cause(self, cid: str | None) -> None:
         b = next((b for b in self.conv.beliefs() if b.cause == cid), None)
-        self.query_one(CauseDetail).show(b, self.conv.kb, self.conv.threshold)
+        self.query_one(CauseDetail).show(b, self.conv.kb, self.conv.threshold, self.conv.diag.records)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if isinstance(event.option_list, CauseList):
@@ -169,6 +174,7 @@ class DoctorApp(ProbeActions, App):
             self.notify(f"Could not save to {path}: {exc.strerror}", severity="error")
             return
         self.session_file = str(path)
+        self.saved_at = len(self.conv.history)
         self.notify(f"Session saved to {path} (resume: dldoctor tui --resume {path})", timeout=5)
 
     def action_export(self) -> None:
@@ -187,24 +193,51 @@ class DoctorApp(ProbeActions, App):
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
+    def unsaved(self) -> bool:
+        """Answers given (or taken back) since the session was last saved."""
+        return bool(self.conv.diag.answers or self.conv.skipped) and len(self.conv.history) != self.saved_at
+
     async def action_quit(self) -> None:
+        if self.unsaved():
+            self.push_screen(QuitScreen(), self._quit_choice)
+            return
+        self._leave()
+
+    def _quit_choice(self, choice: str | None) -> None:
+        if choice == "save":
+            self.action_save()
+            if len(self.conv.history) != self.saved_at:
+                return  # the save failed (the notification says why): stay
+        if choice in ("save", "discard"):
+            self._leave()
+
+    def _leave(self) -> None:
         self._stop_runner()
         self.exit()
+
+    def on_resize(self, event) -> None:
+        self.refresh_view()
 
 
 def make_app(target: str | None = None, kb_dirs=(), session_file: str | None = None, *, kb=None, runner=None,
              resume: str | None = None, threshold: float = REPORT_THRESHOLD, export_file: str = "dldoctor-report.md",
              probe_timeout_s: float = 60.0, seed: int = 0) -> DoctorApp:
     """The app for a target (or none: questions only).  ``kb``/``runner`` are for tests; ``resume`` reads a
-    saved session (its target is used when none is given).  Raises KBError, persist.SessionFileError."""
+    saved session.  Only ``target`` (the command line) is ever loaded: a session file is data, and the
+    target it names is shown, not imported.  Raises KBError, persist.SessionFileError."""
     if kb is None:
         from dldoctor.expert.knowledge import load_kb
 
         kb = load_kb(kb_dirs)
     saved = persist.read(resume) if resume else None
-    target = target or (saved or {}).get("target")
-    conv = Conversation(kb, target=target, threshold=threshold)
+    named = (saved or {}).get("target")
+    conv = Conversation(kb, target=target or named, threshold=threshold)
     notices = persist.replay(conv, saved) if saved else []
+    if named and not target:
+        notices.insert(0, f"The session names the target {named}; it was not loaded (a session file is data). "
+                          f"To measure it: dldoctor tui {named} --resume {resume}")
+    elif named and target and named != target:
+        notices.insert(0, f"The session was saved for {named}; this session measures {target}.")
     if runner is None and target:
         from dldoctor.expert.runner import WorkerRunner
 

@@ -28,8 +28,11 @@ def _hanging(rows) -> Table:
     return t
 
 
-def evidence(b: Belief, kb: KnowledgeBase):
-    """One entry per contribution, largest first: its log-odds change, the symptom, what was observed and by what."""
+def evidence(b: Belief, kb: KnowledgeBase, records: dict | None = None):
+    """One entry per contribution, largest first: its log-odds change, the symptom, what was measured
+    in the reader's units (the KB's wording, as in the report) and by what."""
+    from dldoctor.expert import explain
+
     if not b.contributions:
         return Text("Nothing observed yet moves this cause: it sits at its prior.", style="italic dim")
     rows = []
@@ -37,7 +40,10 @@ def evidence(b: Belief, kb: KnowledgeBase):
         title = kb.symptoms[c.symptom].title if c.symptom in kb.symptoms else c.symptom
         how = "answered" if c.source == "answer" else f"measured by {c.source}" if c.source else "given"
         right = Text(title)
-        right.append(f"\n{'present' if c.present else 'absent'} · observed {fmt(c.observed)} · {how}", style="dim")
+        record = (records or {}).get(c.source) if c.source != "answer" else None
+        said = explain.line(kb.symptoms[c.symptom], c.observed, record, c.finding, c.threshold, c.operator) if record is not None and c.symptom in kb.symptoms \
+            else f"observed {fmt(c.observed)}"
+        right.append(f"\n{'present' if c.present else 'absent'} · {said} · {how}", style="dim")
         rows.append((Text(f"{c.delta:+.1f}", style="bold red" if c.delta > 0 else "bold green"), right))
     return _hanging(rows)
 
@@ -55,7 +61,7 @@ def remedies(cause, kb: KnowledgeBase):
     return _hanging(rows)
 
 
-def body(b: Belief, kb: KnowledgeBase, threshold: float):
+def body(b: Belief, kb: KnowledgeBase, threshold: float, records: dict | None = None):
     c = kb.causes[b.cause]
     head = Text()
     head.append(c.title, style="bold")
@@ -63,7 +69,7 @@ def body(b: Belief, kb: KnowledgeBase, threshold: float):
     verdict = "above the report threshold" if b.score >= threshold else "below the report threshold"
     head.append(f"belief {b.score:.2f} · prior {b.prior:.2f} · {verdict} {threshold:g} · {c.group} · stage {c.stage}\n")
     head.append(c.summary, style="italic")
-    parts = [head, Text("\nEvidence that moved it", style="bold underline"), evidence(b, kb),
+    parts = [head, Text("\nEvidence that moved it", style="bold underline"), evidence(b, kb, records),
              Text("\nMechanism", style="bold underline"), Text(c.mechanism.strip()),
              Text("\nWhat to do, in order", style="bold underline"), remedies(c, kb)]
     refs = list(c.references) + [ref for rid in c.remedies if rid in kb.remedies for ref in kb.remedies[rid].references]
@@ -79,6 +85,6 @@ class CauseDetail(VerticalScroll):
     def compose(self):
         yield Static(Text("No cause selected.", style="dim"), id="cause-body")
 
-    def show(self, b: Belief | None, kb: KnowledgeBase, threshold: float) -> None:
+    def show(self, b: Belief | None, kb: KnowledgeBase, threshold: float, records: dict | None = None) -> None:
         static = self.query_one("#cause-body", Static)
-        static.update(body(b, kb, threshold) if b is not None else Text("No cause selected.", style="dim"))
+        static.update(body(b, kb, threshold, records) if b is not None else Text("No cause selected.", style="dim"))

@@ -25,10 +25,10 @@ def bar(score: float, threshold: float, width: int = BAR) -> Text:
     return out
 
 
-def row(rank: int, b: Belief, kb: KnowledgeBase, threshold: float) -> Text:
+def row(rank: int, b: Belief, kb: KnowledgeBase, threshold: float, width: int = BAR) -> Text:
     """rank, bar, belief and title on one line (a long title ends in …; the detail panel has it whole)."""
     t = Text(f"{rank:>2} ", no_wrap=True, overflow="ellipsis")
-    t.append_text(bar(b.score, threshold))
+    t.append_text(bar(b.score, threshold, width))
     t.append(f" {b.score:.2f} ", style="bold" if b.score >= threshold else "")
     t.append(kb.causes[b.cause].title)
     return t
@@ -37,9 +37,11 @@ def row(rank: int, b: Belief, kb: KnowledgeBase, threshold: float) -> Text:
 class CauseList(OptionList):
     """Highest belief first; the highlighted cause is shown in the detail panel."""
 
+    bar_width = BAR  # the app narrows the bars on a narrow terminal, so the names stay readable
+
     def show(self, beliefs: list[Belief], kb: KnowledgeBase, threshold: float, select: str | None = None) -> None:
         self.clear_options()
-        self.add_options([Option(row(i, b, kb, threshold), id=b.cause) for i, b in enumerate(beliefs, 1)])
+        self.add_options([Option(row(i, b, kb, threshold, self.bar_width), id=b.cause) for i, b in enumerate(beliefs, 1)])
         ids = [b.cause for b in beliefs]
         if ids:
             self.highlighted = ids.index(select) if select in ids else 0

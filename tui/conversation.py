@@ -34,10 +34,14 @@ class Conversation:
             self.diag = Diagnosis(self.kb, threshold=self.threshold)
 
     # ------------------------------------------------------------ what to do next
-    def steps(self, running: str | None = None) -> list[Action]:
-        """The engine's next steps, best first: probes that may run now and questions not skipped."""
+    def steps(self, running: str | None = None, loading: bool = False) -> list[Action]:
+        """The engine's next steps, best first: probes that may run now and questions not skipped.
+
+        A question whose symptom a pending probe will measure waits for it (the running one too, and
+        every probe while the target loads); a question that does not apply to the subject is never asked."""
+        waiting = tuple(self.kb.probes) if loading and self.target else ((running,) if running else ())
         out = []
-        for a in self.diag.next_steps(questions=True):
+        for a in self.diag.next_steps(questions=True, running=waiting):
             if a.kind == "probe" and a.id == running:
                 continue
             if a.kind == "question" and a.id in self.skipped:
@@ -62,11 +66,22 @@ class Conversation:
         return self.kb.symptoms[action.id].stage
 
     def stage_status(self, steps: list[Action]) -> dict[str, str]:
-        """Each stage: "open" (a step left there), "done" (something observed, nothing left) or "idle"."""
+        """Each stage: "open" (a step left there), "done" (✓: every probe of the stage ran; a stage
+        without probes: a question of it answered) or "idle"."""
         open_ = {self.stage_of(a) for a in steps}
-        seen = {self.kb.symptoms[s].stage for s in self.diag.observations if s in self.kb.symptoms}
-        seen |= {self.kb.probes[p].stage for p in self.diag.records if p in self.kb.probes}
-        return {sid: "open" if sid in open_ else "done" if sid in seen else "idle" for sid, _ in self.stages()}
+        probes: dict[str, list[str]] = {}
+        for pid, spec in self.kb.probes.items():
+            if pid in self.kb.symptoms_by_probe:
+                probes.setdefault(spec.stage, []).append(pid)
+        ran = {p for p, r in self.diag.records.items() if r.status in ("ok", "failed")}
+        answered = {self.kb.symptoms[s].stage for s in self.diag.answers if s in self.kb.symptoms}
+
+        def done(sid: str) -> bool:
+            mine = probes.get(sid)
+            return all(p in ran or (p in self.diag.records and self.diag.records[p].status == "skipped") for p in mine) and any(
+                p in ran for p in mine) if mine else sid in answered
+
+        return {sid: "open" if sid in open_ else "done" if done(sid) else "idle" for sid, _ in self.stages()}
 
     # ------------------------------------------------------------ evidence in
     def answer(self, sid: str, reply: str) -> None:

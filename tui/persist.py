@@ -46,8 +46,17 @@ def read(path: str | Path) -> dict:
         raise SessionFileError(f"{path}: cannot read the session: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SessionFileError(f"{path}: not a dldoctor session (invalid JSON: {exc})") from None
+    except RecursionError:
+        raise SessionFileError(f"{path}: not a dldoctor session (nested too deep)") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise SessionFileError(f"{path}: not a dldoctor session ({str(exc).split(':')[0]})") from None
     if not isinstance(data, dict) or data.get("dldoctor_session") != FORMAT or not isinstance(data.get("events"), list):
         raise SessionFileError(f"{path}: not a dldoctor session file (format {FORMAT} expected)")
+    if data.get("target") is not None and not isinstance(data["target"], str):
+        raise SessionFileError(f"{path}: 'target' must be text, got {type(data['target']).__name__}")
+    threshold = data.get("threshold")
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))):
+        raise SessionFileError(f"{path}: 'threshold' must be a number, got {type(threshold).__name__}")
     return data
 
 
@@ -57,6 +66,8 @@ def replay(conv: Conversation, data: dict) -> list[str]:
     for i, ev in enumerate(data["events"]):
         if not isinstance(ev, dict):
             warnings.append(f"event {i}: not an object")
+        elif any(k in ev and not isinstance(ev[k], str) for k in ("answer", "skip", "reply")):
+            warnings.append(f"event {i}: answer, skip and reply must be text")
         elif "answer" in ev:
             if ev["answer"] not in kb.symptoms:
                 warnings.append(f"event {i}: unknown symptom '{ev['answer']}'")
@@ -75,10 +86,20 @@ def replay(conv: Conversation, data: dict) -> list[str]:
             except ValueError as exc:
                 warnings.append(f"event {i}: {exc}")
                 continue
-            if result.id not in kb.probes:
-                warnings.append(f"event {i}: unknown probe")
+            why = "unknown probe" if result.id not in kb.probes else _bad_values(result)
+            if why:
+                warnings.append(f"event {i}: {why}")
             else:
                 conv.add_result(result)
         else:
             warnings.append(f"event {i}: neither answer, skip nor probe")
     return warnings
+
+
+def _bad_values(result: ProbeResult) -> str | None:
+    """What ``from_json`` leaves to the probe: findings are plain values, confidences numbers."""
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in result.confidence.values()):
+        return f"probe {result.id}: confidences must be numbers"
+    if not all(v is None or isinstance(v, (bool, int, float, str)) for v in result.findings.values()):
+        return f"probe {result.id}: a finding must be a number, true/false, text or null"
+    return None

@@ -101,6 +101,7 @@ class ProbeActions:
             self.notify(f"The target could not be loaded: {msg.error}. Questions only.", severity="error", timeout=10)
         else:
             self.conv.diag.keys = msg.keys
+            self.conv.diag.facts = dict(getattr(self.runner, "facts", {}) or {})  # which questions apply
             if self.running is None and self.auto:
                 self.action_run_probe()
         self.refresh_view()

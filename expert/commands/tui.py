@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from dldoctor.expert.commands import flags
 from dldoctor.expert.exit_codes import ExitCode
 from dldoctor.expert.problems import KBError
 from dldoctor.expert.target import TargetError
@@ -21,9 +22,9 @@ def add_parser(sub) -> None:
     p.add_argument("--resume", metavar="FILE", help="resume a session saved with ctrl+s (answers and measurements)")
     p.add_argument("--save", metavar="FILE", help="where ctrl+s saves the session (default: the --resume file, else dldoctor-session.json)")
     p.add_argument("--export", metavar="FILE", default="dldoctor-report.md", help="where e writes the markdown report (default dldoctor-report.md)")
-    p.add_argument("--fail-on", type=float, default=REPORT_THRESHOLD, metavar="SCORE", help=f"the report threshold marked on the bars (default {REPORT_THRESHOLD})")
-    p.add_argument("--probe-timeout", type=float, default=60.0, metavar="SECONDS", help="time limit of one probe (default 60)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--fail-on", type=flags.fraction, default=REPORT_THRESHOLD, metavar="SCORE", help=f"the report threshold marked on the bars (default {REPORT_THRESHOLD})")
+    p.add_argument("--probe-timeout", type=flags.positive, default=60.0, metavar="SECONDS", help="time limit of one probe (default 60)")
+    p.add_argument("--seed", type=flags.seed, default=0)
     p.set_defaults(run=run)
 
 
