@@ -15,6 +15,7 @@ COMMANDS = {
     "tui": "dldoctor.expert.commands.tui",
     "bench": "dldoctor.expert.commands.bench",
     "watch-report": "dldoctor.expert.commands.watch_report",
+    "tune": "dldoctor.expert.commands.tune",
 }
 
 

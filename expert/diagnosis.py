@@ -15,7 +15,7 @@ from dldoctor.expert.problems import did_you_mean
 from dldoctor.expert.report import Report, build
 from dldoctor.expert.runner import InProcessRunner, WorkerRunner
 from dldoctor.expert.session import Diagnosis, run_headless
-from dldoctor.expert.target import TargetError
+from dldoctor.expert.target import WORLD_SIZE_ENV, TargetError
 from dldoctor.probes.result import ProbeResult
 from dldoctor.expert.engine import REPORT_THRESHOLD
 
@@ -60,9 +60,34 @@ def record_result(path: str) -> ProbeResult:
         m = measure_file(path)
     except (OSError, ValueError) as exc:
         raise TargetError(f"{path}: {exc}") from None
+    return _result(_external_probe(), m)
+
+
+def record_results(path: str, world_size: int | None = None, baseline: str | None = None) -> list[ProbeResult]:
+    """Probe results of ``--record``: one record (the external probe's), or the rank files of a distributed
+    run (run.jsonl -> run.rank*.jsonl, or a glob), merged: rank 0's curves and the ranks compared
+    (probe ``distributed``, probes/record_ranks.py)."""
+    from dldoctor.probes import distributed, record_ranks
+
+    try:
+        files = record_ranks.find(path)
+        if files is None:
+            if baseline is not None:
+                raise TargetError(f"--baseline {baseline}: a baseline is compared with a distributed run's records, and {path} is a single-process record")
+            return [record_result(path)]
+        single, ranks = record_ranks.measure_run(files, world_size, baseline)
+    except (OSError, ValueError) as exc:
+        raise TargetError(f"{path}: {exc}") from None
+    return [_result(_external_probe(), single), _result(distributed.SPEC.id, ranks)]
+
+
+def _external_probe() -> str:
     from dldoctor.probes.registry import catalog
 
-    pid = next(p for p, spec in catalog().items() if spec.external)
+    return next(p for p, spec in catalog().items() if spec.external)
+
+
+def _result(pid: str, m) -> ProbeResult:
     return ProbeResult(pid, "ok", findings=m.findings, confidence=m.confidence, details=m.details, notes=tuple(m.notes))
 
 
@@ -96,12 +121,15 @@ def _check_numbers(*, budget, probe_timeout, fail_on, seed, memory_budget_mb) ->
 def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: float = REPORT_THRESHOLD, kb_dirs=(), answers: str | None = None,
              record: str | None = None, memory_budget_mb: float | None = None, probe_timeout: float = 60.0,
              use_cache: bool = True, on_event=None, kb=None, probes=None, skip_probes=(),
-             memory_limit_mb="default") -> Report:
+             memory_limit_mb="default", world_size: int | None = None, baseline: str | None = None) -> Report:
     """Diagnose a target spec (``file.py[:fn]``, ``module:fn``), a Subject or a subject dict.
 
     probes / skip_probes: run only these probe ids / never these.
     Raises TargetError (unusable target, answers or probe names) and KBError (invalid knowledge base).
     memory_limit_mb: the cap on a target's worker process (default: half the machine's memory, at most 16 GiB).
+    world_size: the target is also trained on this many ranks (probe distributed), as its subject's
+      ``"distributed": {"world_size": N}`` would ask; with ``record``: the ranks the run had.
+    baseline: a single-process watch record to compare a distributed ``record`` with.
     """
     _check_numbers(budget=budget, probe_timeout=probe_timeout, fail_on=fail_on, seed=seed, memory_budget_mb=memory_budget_mb)
     kb = kb or load_kb(kb_dirs, use_cache=use_cache)
@@ -113,11 +141,17 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
     elif isinstance(target, (str, Path)):
         runner = WorkerRunner(str(target), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb,
                               memory_limit_mb=memory_limit_mb, load_timeout_s=min(LOAD_TIMEOUT_S, max(budget, LOAD_FLOOR_S)))
+        if world_size is not None:
+            runner.env[WORLD_SIZE_ENV] = str(world_size)
         meta_target = str(target)
     else:
-        from dldoctor.expert.target import to_subject
+        from dldoctor.expert.target import check_distributed, to_subject
 
-        runner = InProcessRunner(to_subject(target, "subject"), seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb)
+        subject = to_subject(target, "subject")
+        if world_size is not None:
+            subject.distributed = {**(subject.distributed or {}), "world_size": world_size}
+            check_distributed(subject.distributed, "--world-size")
+        runner = InProcessRunner(subject, seed=seed, patterns=patterns, memory_budget_mb=memory_budget_mb)
         meta_target = "<subject>"
     diag = Diagnosis(kb, threshold=fail_on, selected=selected)
     try:
@@ -125,8 +159,11 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
             for sid, obs in read_answers(answers, kb).items():
                 diag.answers[sid] = obs
                 diag.observations[sid] = obs
+        if baseline and not record:
+            raise TargetError(f"--baseline {baseline}: give the distributed run's --record to compare it with")
         if record:
-            diag.add_probe_result(record_result(record))
+            for result in record_results(record, world_size, baseline):
+                diag.add_probe_result(result)
         if runner is not None:
             diag.keys = set(runner.load())
             diag.facts = dict(getattr(runner, "facts", {}) or {})
@@ -139,6 +176,8 @@ def diagnose(target=None, *, budget: float = 120.0, seed: int = 0, fail_on: floa
         if runner is not None:
             runner.close()
     meta = {"target": meta_target, "seed": seed, "budget_s": budget, "record": record, "kb": [str(d) for d in kb_dirs]}
+    if world_size is not None or baseline is not None:
+        meta.update(world_size=world_size, baseline=baseline)
     if interrupted:
         meta["interrupted"] = True
     tried = list(getattr(runner, "writes", []))

@@ -74,6 +74,7 @@ class WorkerRunner:
         self.keys: set[str] = set()
         self.facts: dict[str, bool] = {}
         self.log = tempfile.TemporaryFile(mode="w+b")
+        self.env: dict = {}  # extra environment for the worker (e.g. --world-size)
         self.load_seconds = 0.0  # start + import + the target's function, last (re)start
         self.target_seconds = 0.0
         self.starts = 0
@@ -83,7 +84,7 @@ class WorkerRunner:
 
     # -- process management
     def _start(self) -> None:
-        env = dict(os.environ)
+        env = {**os.environ, **self.env}
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ beside the user's files
         env["DLDOCTOR_SCRATCH"] = self.scratch  # the worker redirects the user's writes there (expert.write_guard)
@@ -251,6 +252,46 @@ class WorkerRunner:
     def _tried(self, writes) -> None:
         if isinstance(writes, list):
             self.writes += [w for w in writes if isinstance(w, str) and w not in self.writes]
+    def tune(self, config: dict, idle_timeout_s: float, on_progress=None) -> dict:
+        """Run a tuning search in the worker (``probes.tuning.study``); it must report at least every
+        ``idle_timeout_s`` (each checkpoint of each trial does), else it is stopped.  Returns the
+        study's summary, or ``{"error": ...}`` when the worker failed or died."""
+        if self.proc is None or self.proc.poll() is not None:
+            self._kill()
+            self.load()
+        proc, lines = self.proc, self.lines
+        last = [time.monotonic()]
+
+        def progress(fraction, message):
+            last[0] = time.monotonic()
+            if on_progress:
+                on_progress(fraction, message)
+
+        try:
+            self._send({"op": "tune", "config": config})
+            while True:
+                try:
+                    msg = self._recv(last[0] + idle_timeout_s, progress, lines)
+                    break
+                except TimeoutError:
+                    if time.monotonic() >= last[0] + idle_timeout_s:
+                        raise
+        except TimeoutError:
+            self._kill()
+            return {"error": f"the worker reported nothing for {idle_timeout_s:.0f} s and was stopped"}
+        except (BrokenPipeError, OSError, AttributeError):
+            msg = None
+        except BaseException:
+            self._kill()
+            raise
+        if msg is None:
+            if self._cancelled:
+                self._kill()
+                return {"error": "cancelled"}
+            why = self._death(proc)
+            self._kill()
+            return {"error": why}
+        return msg["result"]
 
     def _lost(self, probe_id: str, why: str, t0: float) -> ProbeResult:
         """A probe that did not come back.  A probe whose question that answers itself (does the model run?)

@@ -5,7 +5,8 @@ from dataclasses import dataclass, fields
 from typing import Any, Callable, Iterable
 
 REQUIRED = ("model", "train_data", "loss_fn")
-OPTIONAL = ("optimizer", "train_step", "forward", "val_data", "test_data", "task", "num_classes", "history", "target_error")
+OPTIONAL = ("optimizer", "train_step", "forward", "val_data", "test_data", "task", "num_classes", "history", "target_error",
+            "search_space", "distributed")
 
 
 @dataclass
@@ -27,11 +28,14 @@ class Subject:
     num_classes: int | None = None
     history: Any = None
     target_error: float | None = None
+    search_space: dict | None = None  # for `dldoctor tune`: {"name": spec, ..., "build": build(params) -> subject}
+    distributed: dict | None = None  # {"world_size": N}: probe `distributed` starts N ranks (probes/distributed.py)
     base_dir: str | None = None
+    source: str | None = None  # the target spec it was loaded from (the distributed probe loads it in each rank)
 
     def keys(self) -> set[str]:
         """Subject keys that are set (what probes' ``needs`` are matched against)."""
-        return {f.name for f in fields(self) if f.name != "base_dir" and getattr(self, f.name) is not None}
+        return {f.name for f in fields(self) if f.name not in ("base_dir", "source") and getattr(self, f.name) is not None}
 
     @classmethod
     def from_mapping(cls, data: dict, base_dir: str | None = None) -> "Subject":

@@ -22,6 +22,10 @@ _OURS = str(Path(__file__).resolve().parent) + os.sep
 _LIBRARIES = {sysconfig.get_paths()[k] + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib")}
 
 
+WORLD_SIZE_ENV = "DLDOCTOR_WORLD_SIZE"  # set by --world-size for the worker that loads the target
+MAX_WORLD = 16  # ranks dldoctor starts on one machine's CPUs
+
+
 class TargetError(Exception):
     """A target that cannot be used; ``str()`` is the one-line reason."""
 
@@ -144,7 +148,13 @@ def load(spec: str) -> Subject:
         raise TargetError(f"{spec}: {func_name}() raised {_reason(exc)}{_user_frame(exc, base_dir)}") from None
     if not isinstance(value, (dict, Subject)):
         raise TargetError(f"{spec}: {func_name}() returned {type(value).__name__}; it must return a dict or a Subject")
-    return to_subject(value, spec, base_dir)
+    subject = to_subject(value, spec, base_dir)
+    subject.source = spec
+    world = os.environ.get(WORLD_SIZE_ENV)  # dldoctor diagnose TARGET --world-size N
+    if world:
+        subject.distributed = {**(subject.distributed or {}), "world_size": int(world)}
+        check_distributed(subject.distributed, f"{spec} (--world-size)")
+    return subject
 
 
 def to_subject(value, spec: str = "subject", base_dir: str | None = None) -> Subject:
@@ -198,10 +208,24 @@ def check(subject: Subject, spec: str) -> None:
         raise TargetError(f"{spec}: 'target_error' must be a number, got {type(subject.target_error).__name__}")
     if subject.history is not None and not isinstance(subject.history, (str, os.PathLike, dict)):
         raise TargetError(f"{spec}: 'history' must be a file path or a dict of lists, got {type(subject.history).__name__}")
+    if subject.distributed is not None:
+        check_distributed(subject.distributed, spec)
     for key in ("train_data", "val_data", "test_data"):
         data = getattr(subject, key)
         if data is not None:
             _check_loader(data, key, spec)
+
+
+def check_distributed(value, spec: str) -> None:
+    """``distributed`` is ``{"world_size": N}`` with N >= 2 (one rank has nothing to compare)."""
+    if not isinstance(value, dict):
+        raise TargetError(f"{spec}: 'distributed' must be a dict such as {{\"world_size\": 2}}, got {type(value).__name__}")
+    unknown = sorted(set(value) - {"world_size"})
+    if unknown:
+        raise TargetError(f"{spec}: 'distributed' has an unknown key '{unknown[0]}' (known: world_size)")
+    n = value.get("world_size")
+    if not isinstance(n, int) or isinstance(n, bool) or not 2 <= n <= MAX_WORLD:
+        raise TargetError(f"{spec}: 'distributed' world_size must be an integer from 2 to {MAX_WORLD}, got {n!r}")
 
 
 def _check_loader(data, key: str, spec: str) -> None:

@@ -9,6 +9,8 @@ stderr as stdout, so neither its prints nor an ``input()`` can corrupt the proto
     <- {"ok": true, "keys": [...], "seconds": 2.1}  |  {"ok": false, "error": "one line"}
     -> {"op": "probe", "id": "runs", "timeout_s": 20}
     <- {"progress": 0.4, "message": "..."}*   then   {"result": {...ProbeResult.to_json()...}}
+    -> {"op": "tune", "config": {...}}   (dldoctor tune: see probes/tuning/study.py)
+    <- {"progress": ...}*   then   {"result": {...the study's summary...}}
 
 Limits, set here because they must hold inside the user's code: the memory cap
 (``DLDOCTOR_MEMORY_LIMIT_MB``, see ``_limit_memory``), torch's thread count (``DLDOCTOR_THREADS``,
@@ -89,6 +91,14 @@ def _serve(requests, proto, guard=None) -> None:
                                                f"{' …' if len(tried) > 5 else ''} — kept in a scratch folder; your files "
                                                "were not touched"))
             send({"result": result.to_json(), "writes": tried})
+        elif op == "tune":  # dldoctor tune: the whole search of this worker, progress lines as it goes
+            from dldoctor.probes.tuning.study import run as tune
+
+            try:
+                result = tune(subject, ctx, req["config"])
+            finally:
+                os.chdir(cwd)
+            send({"result": result})
         elif op == "ping":  # the round trip, measured by benchmarks/bench_isolation.py
             send({"pong": True})
 

@@ -29,6 +29,7 @@ PROBE_MODULES: dict[str, str] = {
     "bias-variance": "dldoctor.probes.bias_variance",
     "history": "dldoctor.probes.history",
     "record": "dldoctor.probes.record",
+    "distributed": "dldoctor.probes.distributed",
 }
 
 

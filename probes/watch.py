@@ -47,7 +47,10 @@ steps has no shape yet), except that a non-finite value is checked at once.
 The record (JSON lines, version 1).  Non-finite numbers are written as ``null``.
   line 1  {"kind": "header", "version": 1, "model", "params", "trainable", "every", "layers": [names
           of trainable parameters], "layer_sizes", "relu_layers", "device", "memory": "cuda"|"heap"|"rss",
-          "optimizer", "started", "torch", "classes" (the ``classes=`` given, or null)}
+          "optimizer", "started", "torch", "classes" (the ``classes=`` given, or null), "batch_size": the
+          first training batch's leading dimension}
+          (under torch.distributed also rank, world_size, backend, run_id, ... and each row's batch_fps /
+          params_fp fingerprints: see probes/watch_rank.py; each rank writes its own run.rank{R}.jsonl)
   step    one per record step, and one for the steps still pending before an eval and at the end:
           {"kind": "step", "step": k (0-based index of the last step of the window), "t": seconds since
           start, "losses": [the window's per-step losses], "loss", "timed_steps", "step_time" (mean over
@@ -92,6 +95,7 @@ from dldoctor.probes.memory_gauge import MemoryGauge
 from dldoctor.probes.record import summarize
 from dldoctor.probes.watch_pace import Pace
 from dldoctor.probes.watch_signals import FirstBatches, GradCarry
+from dldoctor.probes.watch_rank import attach as _attach_rank
 
 VERSION = 1
 FLUSH_S = 1.0  # the record file is flushed at most this often (and on exit)
@@ -135,6 +139,7 @@ class Watch:
         self.warnings: list[str] = []
         self._hooks, self._relu_hooks, self._file, self._gauge, self._host = [], [], None, None, None
         self._first = self._carry = self._pre = self._opt_hook = None
+        self._rank, self._header_due = None, False
         self._started = self._closed = False
 
     # ------------------------------------------------------------ life cycle
@@ -179,9 +184,11 @@ class Watch:
         self._snapshot, self._dead, self._record_next = None, {}, True
         self._urgent_done = self._stepped = False
         self._early = self._load_warnings() if self.on_warning != "off" else None
+        self._rank = _attach_rank(self.model, self._params, self.path, self.header)  # probes/watch_rank.py
+        self.path = self._rank.path  # under torch.distributed: this rank's own file
         if self.path is not None:
             self._file = open(self.path, "w", encoding="utf-8")
-            self._write(self.header)
+            self._header_due = True  # written with the first line, once the first batch gave its size
         self._first = FirstBatches(self.model)
         if self.optimizer is not None and self._params:
             self._carry = GradCarry(self._params[self._weights[-1]])
@@ -239,6 +246,7 @@ class Watch:
                 loss = float(loss)
             self._win_losses.append(loss)
         k = self._step
+        self._rank.end_step()
         recorded = self._record_next
         if recorded:
             step_time = self._win_time / self._win_timed if self._win_timed else None
@@ -286,9 +294,12 @@ class Watch:
     def _arm(self) -> None:
         """Attach the hooks the next step needs (a record step: all; any other step: none once the first batches are seen)."""
         want = self._record_next
-        if (want or self._first.watching_inputs) and self._pre is None:
+        # the forward pre-hook also runs while the first batches are described, until the batch size is
+        # known, and on every step under torch.distributed (each step's batch fingerprint, probes/watch_rank.py)
+        every_step = self._first.watching_inputs or self.header.get("batch_size") is None or self._rank.fingerprints
+        if (want or every_step) and self._pre is None:
             self._pre = self.model.register_forward_pre_hook(self._on_forward)
-        elif not want and not self._first.watching_inputs and self._pre is not None:
+        elif not want and not every_step and self._pre is not None:
             self._pre.remove()
             self._pre = None
         if self.optimizer is not None and want and self._opt_hook is None:
@@ -306,6 +317,9 @@ class Watch:
             self._t_data = time.perf_counter()
         if self._first.watching_inputs:
             self._first.on_input(args)
+        self._rank.on_forward(module, args)
+        if self._header_due and self.header["batch_size"] is not None:
+            self._write(self.header)
 
     def _on_optimizer_step(self, optimizer, args, kwargs) -> None:
         self._stepped = True
@@ -350,6 +364,7 @@ class Watch:
         row.update(self._first.take())
         if recorded:
             row.update(self._layer_values(flat[len(flat) - layer[0].shape[0]:] if layer else [], layer))
+        row.update(self._rank.fields(recorded))
         self._write(row)
         slim = {k: v for k, v in row.items() if k in _KEPT}  # small: the watch's own memory is measured too
         self.rows.append(slim)
@@ -454,6 +469,10 @@ class Watch:
     def _write(self, obj: dict) -> None:
         if self._file is None:
             return
+        if self._header_due:
+            self._header_due = False
+            if obj is not self.header:
+                self._write(self.header)
         try:
             text = json.dumps(obj, allow_nan=False, default=_plain)
         except ValueError:  # a non-finite number slipped through: null it rather than stop the run

@@ -54,3 +54,20 @@ def test_the_bench_module_does_not_import_torch():
 
     code = "import sys, dldoctor.expert.commands.bench; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_each_set_is_scored_against_its_own_goals():
+    from dldoctor.expert.commands.bench_sets import GOALS_BY_SET, SETS, chosen
+
+    assert chosen("all") == ["zoo", "tune", "frozen"] and chosen("frozen") == ["frozen"]
+    assert all((SETS[name] / "cases.yaml").is_file() for name in chosen("all"))
+    nine_of_ten = [Result("c", "lr-too-high", [], None, [], [], i < 9, True, 1.0) for i in range(10)]
+    assert totals(nine_of_ten, GOALS_BY_SET["frozen"])["goals_met"] is True  # 90 % >= 85 %
+    assert totals(nine_of_ten, GOALS_BY_SET["zoo"])["goals_met"] is False  # 90 % < 95 %
+
+
+def test_a_set_with_no_matching_case_is_unusable(capsys):
+    from dldoctor.expert.commands.bench import main
+
+    assert main(["--set", "frozen", "--cases", "no_such_case_anywhere"]) == 2
+    assert "no case matches" in capsys.readouterr().err

@@ -72,6 +72,7 @@ LOOK_ALIKES = [
     ("corrupted-inputs", "numerical-instability", True),
     ("train-test-leakage", "validation-overfitting", True),
     ("high-bias", "model-too-small", False),  # model-too-small is one reason for high bias
+    ("ddp-duplicated-data", "ddp-sampler-epoch-not-set", True),  # unshuffled shared loaders also repeat their order
 ]
 
 

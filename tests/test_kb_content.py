@@ -52,6 +52,8 @@ UNUSED_FINDINGS = {
        for n in ("end", "low", "low_at", "noise", "nonfinite_at")},
     ("record", "curve_late_share"): "the record has no still-decreasing symptom",
     ("record", "nonfinite_step"): "recorded run; judged through nonfinite",
+    ("distributed", "world_size"): "context of a distributed run",
+    ("distributed", "ranks_missing"): "reported in the probe's notes; the comparison is over the ranks that wrote",
 }
 
 STAGES = ["start-simple", "implement-and-debug", "evaluate", "improve-model-and-data", "tune-hyperparameters"]

@@ -28,13 +28,14 @@ from dldoctor.tui.next_step import NextStep
 from dldoctor.tui.plots import Plots
 from dldoctor.tui.probe_actions import ProbeActions
 from dldoctor.tui.quit_screen import QuitScreen
+from dldoctor.tui.tune_actions import TuneActions
 from dldoctor.tui.workflow import LEGEND, WorkflowBar
 from dldoctor.expert.engine import REPORT_THRESHOLD
 
 READY_FILE_ENV = "DLDOCTOR_TUI_READY_FILE"  # the benchmark's hook: write the time when usable, then exit
 
 
-class DoctorApp(ProbeActions, App):
+class DoctorApp(ProbeActions, TuneActions, App):
     CSS_PATH = "app.tcss"
     TITLE = "dldoctor"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # app.tcss lays out an 80-column terminal apart
@@ -48,6 +49,7 @@ class DoctorApp(ProbeActions, App):
         Binding("r", "run_probe", "Run probe"),
         Binding("a", "run_all", "Run all probes"),
         Binding("c", "cancel", "Cancel probe", show=False),
+        Binding("t", "tune", "Tune hyper-parameters", show=False),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+s", "save", "Save session"),
         Binding("e", "export", "Export markdown"),
@@ -213,6 +215,7 @@ class DoctorApp(ProbeActions, App):
 
     def _leave(self) -> None:
         self._stop_runner()
+        self._stop_tuning()
         self.exit()
 
     def on_resize(self, event) -> None:

@@ -1,6 +1,7 @@
-"""``dldoctor bench``: diagnose every case of the fault zoo and score the ranking against its labels.
+"""``dldoctor bench``: diagnose every case of a set and score the ranking against its labels.
 
-Each case in ``examples/zoo/cases.yaml`` names the cause that should come first (or ``healthy``).
+The sets (``--set``, see bench_sets.py) are the fault zoo and the tune/ and frozen/ halves of the report corpus,
+each scored apart. Each case in a set's ``cases.yaml`` names the cause that should come first (or ``healthy``).
 A faulty case is a hit at k when one of its first k *reported* causes (score at or above the
 report's threshold) is the expected cause or one of its acceptable ones; a healthy case is a hit
 when the verdict is healthy, and a false alarm otherwise.  The same numbers are written as JSON so
@@ -17,12 +18,13 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from dldoctor.expert.commands.bench_sets import GOALS_BY_SET, SETS, TITLES, chosen, print_summary
 from dldoctor.expert.exit_codes import ExitCode
 from dldoctor.expert.engine import REPORT_THRESHOLD
 
 HEALTHY = "healthy"
-GOALS = {"top1": 0.90, "top3": 0.97, "false_alarms": 0, "median_s": 20.0}  # issue 6
-DEFAULT_ZOO = Path(__file__).resolve().parents[2] / "examples" / "zoo"
+GOALS = GOALS_BY_SET["zoo"]
+DEFAULT_ZOO = SETS["zoo"]
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def run_case(zoo: Path, case: Case, budget: float, seed: int, fail_on: float) ->
                   evidence=evidence, probes=probes)
 
 
-def totals(results: list[Result]) -> dict:
+def totals(results: list[Result], goals: dict | None = None) -> dict:
     faulty = [r for r in results if r.expected != HEALTHY]
     healthy = [r for r in results if r.expected == HEALTHY]
     times = [r.seconds for r in results]
@@ -127,14 +129,15 @@ def totals(results: list[Result]) -> dict:
         "median_s": round(statistics.median(times), 2) if times else None,
         "max_s": round(max(times), 2) if times else None,
     }
-    out["goals"] = dict(GOALS)
-    out["goals_met"] = met(out)
+    out["goals"] = dict(goals or GOALS)
+    out["goals_met"] = met(out, out["goals"])
     return out
 
 
-def met(t: dict) -> bool:
-    return ((t["top1"] is None or t["top1"] >= GOALS["top1"]) and (t["top3"] is None or t["top3"] >= GOALS["top3"])
-            and t["false_alarms"] <= GOALS["false_alarms"] and (t["median_s"] is None or t["median_s"] < GOALS["median_s"]))
+def met(t: dict, goals: dict | None = None) -> bool:
+    g = goals or GOALS
+    return ((t["top1"] is None or t["top1"] >= g["top1"]) and (t["top3"] is None or t["top3"] >= g["top3"])
+            and t["false_alarms"] <= g["false_alarms"] and (t["median_s"] is None or t["median_s"] < g["median_s"]))
 
 
 def _causes_cell(r: Result) -> str:
@@ -149,11 +152,11 @@ def _causes_cell(r: Result) -> str:
     return "\n".join(shown)
 
 
-def print_table(results: list[Result], summary: dict, console) -> None:
+def print_table(results: list[Result], summary: dict, console, title: str = TITLES["zoo"]) -> None:
     from rich.table import Table
 
     mark = {True: "[green]✓[/]", False: "[red]✗[/]"}
-    table = Table(title="dldoctor bench — the fault zoo", show_lines=False)
+    table = Table(title=f"dldoctor bench — {title}", show_lines=False)
     for col, kw in (("case", {"no_wrap": True}), ("expected", {}), ("ranked causes (score)", {}), ("@1", {"justify": "center"}),
                     ("@3", {"justify": "center"}), ("s", {"justify": "right"})):
         table.add_column(col, **kw)
@@ -166,7 +169,8 @@ def print_table(results: list[Result], summary: dict, console) -> None:
         f"top-1 {pct(summary['top1'])} · top-3 {pct(summary['top3'])} over {summary['faulty']} faulty cases · "
         f"false alarms {summary['false_alarms']}/{summary['healthy']} healthy · "
         f"median {summary['median_s']} s · max {summary['max_s']} s · errors {summary['errors']}")
-    goals = f"goals: top-1 ≥ {GOALS['top1']:.0%}, top-3 ≥ {GOALS['top3']:.0%}, no false alarm, median < {GOALS['median_s']:.0f} s"
+    g = summary.get("goals") or GOALS
+    goals = f"goals: top-1 ≥ {g['top1']:.0%}, top-3 ≥ {g['top3']:.0%}, no false alarm, median < {g['median_s']:.0f} s"
     console.print(f"{goals} — {'[green]met[/]' if summary['goals_met'] else '[red]not met[/]'}")
 
 
@@ -182,7 +186,9 @@ def _git_commit() -> str | None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--zoo", type=Path, default=DEFAULT_ZOO, metavar="DIR", help="folder holding cases.yaml (default: examples/zoo)")
+    p.add_argument("--set", dest="case_set", choices=[*SETS, "all"], default="zoo",
+                   help="which cases: the fault zoo, the report corpus' tune/ or frozen/ half, or all three scored apart (default zoo)")
+    p.add_argument("--zoo", type=Path, default=None, metavar="DIR", help="another folder holding cases.yaml (instead of --set)")
     p.add_argument("--cases", action="append", default=[], metavar="PATTERN", help="only cases whose file matches (glob or substring; repeatable)")
     p.add_argument("--fast", action="store_true", help="only the fast subset (what CI runs)")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
@@ -194,9 +200,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("bench", help="diagnose the fault zoo and score the ranking (top-1, top-3, false alarms, time)")
+    p = sub.add_parser("bench", help="diagnose the fault zoo or the report corpus and score the ranking (top-1, top-3, false alarms, time)")
     add_arguments(p)
     p.set_defaults(run=run)
+
+
+def _sets(args) -> list[tuple[str, Path, dict]]:
+    """(name, folder, goals) of every set this run scores."""
+    if args.zoo is not None:
+        return [(args.zoo.name, args.zoo, GOALS_BY_SET.get(args.zoo.name, GOALS))]
+    return [(name, SETS[name], GOALS_BY_SET[name]) for name in chosen(args.case_set)]
 
 
 def run(args) -> int:
@@ -206,32 +219,45 @@ def run(args) -> int:
 
     console = Console() if sys.stdout.isatty() else Console(width=160)  # CI logs: no wrapped columns
     log = Console(stderr=True)
-    if not (args.zoo / "cases.yaml").is_file():
-        print(f"dldoctor bench: no cases.yaml in {args.zoo} (pass --zoo DIR)", file=sys.stderr)
-        return ExitCode.UNUSABLE
-    cases = select(load_cases(args.zoo), args.cases, args.fast)
-    if not cases:
+    plan = []
+    for name, folder, goals in _sets(args):
+        if not (folder / "cases.yaml").is_file():
+            print(f"dldoctor bench: no cases.yaml in {folder} (pass --zoo DIR or --set NAME)", file=sys.stderr)
+            return ExitCode.UNUSABLE
+        cases = select(load_cases(folder), args.cases, args.fast)
+        if cases:
+            plan.append((name, folder, goals, cases))
+    if not plan:
         print(f"dldoctor bench: no case matches {args.cases or ''}{' --fast' if args.fast else ''}", file=sys.stderr)
         return ExitCode.UNUSABLE
     started = time.time()
-    try:
-        results = _run_all(args, cases, log)
-    except KBError as exc:
-        print(f"dldoctor bench: invalid knowledge base: {exc.problems[0]}", file=sys.stderr)
-        return ExitCode.UNUSABLE
-    summary = totals(results)
-    print_table(results, summary, console)
+    sets = {}
+    for name, folder, goals, cases in plan:
+        try:
+            results = _run_all(args, folder, cases, log)
+        except KBError as exc:
+            print(f"dldoctor bench: invalid knowledge base: {exc.problems[0]}", file=sys.stderr)
+            return ExitCode.UNUSABLE
+        summary = totals(results, goals)
+        print_table(results, summary, console, TITLES.get(name, name))
+        sets[name] = {"folder": str(folder), "totals": summary, "cases": [asdict(r) for r in results]}
+    if len(sets) > 1:
+        print_summary({n: v["totals"] for n, v in sets.items()}, console)
     if args.json:
         doc = {"tool": "dldoctor bench", "commit": _git_commit(), "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
                "wall_s": round(time.time() - started, 1), "python": sys.version.split()[0], "platform": sys.platform,
                "budget_s": args.budget, "fail_on": args.fail_on, "seed": args.seed, "jobs": args.jobs,
-               "filter": {"cases": args.cases, "fast": args.fast}, "totals": summary, "cases": [asdict(r) for r in results]}
+               "filter": {"set": args.case_set, "cases": args.cases, "fast": args.fast}, "sets": sets}
+        if len(sets) == 1:  # the one-set layout of earlier versions, kept for scripts that read it
+            only = next(iter(sets.values()))
+            doc["totals"], doc["cases"] = only["totals"], only["cases"]
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    return ExitCode.PROBLEMS if args.check and not summary["goals_met"] else ExitCode.HEALTHY
+    all_met = all(v["totals"]["goals_met"] for v in sets.values())
+    return ExitCode.PROBLEMS if args.check and not all_met else ExitCode.HEALTHY
 
 
-def _run_all(args, cases: list[Case], log) -> list[Result]:
+def _run_all(args, folder: Path, cases: list[Case], log) -> list[Result]:
     def note(i: int, r: Result) -> None:
         status = "error" if r.error else ("hit" if r.hit_at_1 else ("top-3" if r.hit_at_3 else "miss"))
         log.print(f"[{i}/{len(cases)}] {r.case}: {status} ({r.seconds:.1f} s)", highlight=False)
@@ -239,13 +265,13 @@ def _run_all(args, cases: list[Case], log) -> list[Result]:
     if args.jobs <= 1:
         results = []
         for i, case in enumerate(cases, 1):
-            results.append(run_case(args.zoo, case, args.budget, args.seed, args.fail_on))
+            results.append(run_case(folder, case, args.budget, args.seed, args.fail_on))
             note(i, results[-1])
         return results
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_case, args.zoo, c, args.budget, args.seed, args.fail_on) for c in cases]
+        futures = [pool.submit(run_case, folder, c, args.budget, args.seed, args.fail_on) for c in cases]
         results = []
         for i, f in enumerate(futures, 1):
             results.append(f.result())

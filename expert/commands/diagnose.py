@@ -17,6 +17,9 @@ def add_parser(sub) -> None:
     p.add_argument("target", nargs="?", help="path/to/file.py[:function] or module:function")
     p.add_argument("--example", metavar="NAME", help="a built-in example instead of a target (see `dldoctor examples`)")
     p.add_argument("--record", metavar="FILE", help="a watch record (JSON lines) to diagnose, alone or with a target")
+    p.add_argument("--world-size", type=_world, metavar="N", help="train the target on N ranks too (torch.distributed, gloo, CPU); "
+                   "with --record: the ranks the recorded run had")
+    p.add_argument("--baseline", metavar="FILE", help="with a distributed run's --record: the single-process watch record it replaced")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     p.add_argument("--budget", type=flags.positive, default=120.0, metavar="SECONDS", help="time for all probes (default 120)")
@@ -34,6 +37,20 @@ def add_parser(sub) -> None:
                         "a live line (live, the default on a terminal) or nothing")
     p.add_argument("--quiet", action="store_true", help="text: the verdict line and the causes above --fail-on only")
     p.set_defaults(run=run)
+
+
+def _world(text: str) -> int:
+    import argparse
+
+    from dldoctor.expert.target import MAX_WORLD
+
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not 2 <= n <= MAX_WORLD:
+        raise argparse.ArgumentTypeError(f"must be from 2 to {MAX_WORLD}, got {n}")
+    return n
 
 
 def _ids(text: str) -> list[str]:
@@ -73,7 +90,8 @@ def run(args) -> int:
             report = diagnose(target, budget=args.budget, seed=args.seed, fail_on=args.fail_on, kb_dirs=[*pyproject_kb_dirs(), *args.kb],
                               answers=args.answers, record=args.record, memory_budget_mb=args.memory_budget,
                               probe_timeout=args.probe_timeout, use_cache=not args.no_cache, on_event=on_event,
-                              probes=args.probes, skip_probes=args.skip_probes)
+                              probes=args.probes, skip_probes=args.skip_probes, world_size=args.world_size,
+                              baseline=args.baseline)
     except TargetError as exc:
         print(f"dldoctor: {exc}", file=sys.stderr)
         return ExitCode.UNUSABLE

@@ -1,0 +1,32 @@
+"""Healthy control: a tiny BertForSequenceClassification built from a config (trained from scratch, nothing
+frozen), fed Hugging Face-style dict batches with "labels", AdamW at a rate suited to a model this small.
+"""
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class Tokens(Dataset):
+    def __init__(self, n, rng):
+        self.ids = rng.integers(5, 60, size=(n, 16))
+        self.labels = (self.ids[:, 0] % 3).astype(np.int64)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        return {"input_ids": torch.tensor(self.ids[i]), "attention_mask": torch.ones(16, dtype=torch.long),
+                "labels": torch.tensor(self.labels[i])}
+
+
+def subject():
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    config = BertConfig(vocab_size=64, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=32, num_labels=3)
+    return {"model": BertForSequenceClassification(config),
+            "train_data": DataLoader(Tokens(512, rng), batch_size=16, shuffle=True),
+            "val_data": DataLoader(Tokens(128, rng), batch_size=64),
+            "optimizer": lambda p: torch.optim.AdamW(p, lr=1e-3, weight_decay=0.01)}
