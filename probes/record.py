@@ -15,7 +15,7 @@ import json
 import math
 from pathlib import Path
 
-from dldoctor.probes import curve, overtraining
+from dldoctor.probes import curve, overtraining, record_signals
 from dldoctor.probes.curve import median
 from dldoctor.probes.spec import Finding, Measurement, ProbeSpec
 
@@ -45,12 +45,16 @@ SPEC = ProbeSpec(
         Finding('update_ratio_max', 'number', 'largest over record steps of the median over layers of |update| / |weight|'),
         Finding('dead_frac_late', 'number', 'late median of the largest share, over ReLU layers, of units dead for a whole batch'),
         Finding('memory_growth_mb_per_1k_steps', 'number', 'median slope of memory (device, or host heap where larger) after the first quarter, between points a quarter apart', unit='MB/1k steps'),
-        Finding('data_wait_frac', 'number', 'share of step time spent waiting for the next batch'),
+        Finding('data_wait_frac', 'number', 'share of step time spent waiting for the next batch (median over windows)'),
+        *record_signals.FINDINGS,
     ),
 )
 
 MIN_TREND = 6  # record steps needed before a trend (growth, slope, late medians) is reported
 MAX_BINS = 400  # the loss curve is classified on at most this many bin means
+# what an unfinished curve keeps (the watch's early warnings): a divergence, and a loss that gave back
+# its gains (the rise since the best level), neither of which undoes itself
+LIVE_NUMBERS = (*curve.EXPLODE_NUMBERS, "low", "rise_over_gain", "rise_rel", "rise_noise")
 
 
 def read(path) -> tuple[dict, list[dict], list[dict], list[str]]:
@@ -217,8 +221,9 @@ def summarize(header: dict, steps: list[dict], evals: list[dict], live: bool = F
     """Findings (and plot-ready details) of a record's step and eval rows.
 
     live: the run is still going (the watch's early warnings).  A curve's shape is then reported only
-    when it ``explodes``: divergence does not undo itself, whereas an unfinished curve that looks flat
-    or noisy so far (a slow start, a warm-up) has no shape yet.
+    when it ``explodes`` or ``goes-up`` (``LIVE_SHAPES``): a divergence or a loss that gave back most
+    of its gains does not undo itself, whereas an unfinished curve that looks flat or noisy so far (a
+    slow start, a warm-up) has no shape yet.
     """
     f = {s.name: None for s in SPEC.findings}
     conf, notes = {}, []
@@ -229,8 +234,8 @@ def summarize(header: dict, steps: list[dict], evals: list[dict], live: bool = F
     bx, by = _bins(at, losses)
     shape = curve.measure(by)
     f.update({"curve_" + k: shape[k] for k in curve.NUMBERS}, final_train_ratio=shape["ratio"])
-    if live:  # an unfinished curve has no shape yet, except a divergence, which does not undo itself
-        f.update({"curve_" + k: None for k in curve.NUMBERS if k not in curve.EXPLODE_NUMBERS})
+    if live:  # an unfinished curve has no shape yet, except a divergence or a loss giving back its gains
+        f.update({"curve_" + k: None for k in curve.NUMBERS if k not in LIVE_NUMBERS})
     over = _overtraining(losses, evals)
     f.update({x.name: over[x.name] for x in overtraining.findings()}, best_val_frac=over["best_at"])
 
@@ -262,12 +267,18 @@ def summarize(header: dict, steps: list[dict], evals: list[dict], live: bool = F
             f["memory_growth_mb_per_1k_steps"] = 1000.0 * max(slopes)
             conf["memory_growth_mb_per_1k_steps"] = conf_trend
 
-    wait = total = 0.0
+    more, more_details, more_notes = record_signals.findings(header, steps, rec, shape, at, losses, early_end,
+                                                             f["update_ratio_late"], f["dead_frac_late"], MIN_TREND)
+    f.update(more)
+    notes += more_notes
+    # the watch samples the data wait on record steps (one step a window): the median over windows of
+    # sampled wait / mean step time, so that one pre-empted sample does not count for its whole window
+    shares = []
     for r in steps:  # step 0 is never timed: it has no previous step (start-up costs stay out)
         k, st, dt = r.get("timed_steps") or 0, _num(r.get("step_time")), _num(r.get("data_time"))
-        if k and st is not None and dt is not None:
-            wait, total = wait + k * dt, total + k * st
-    f["data_wait_frac"] = min(1.0, wait / total) if total > 0 else None
+        if k and st is not None and dt is not None and st > 0:
+            shares.append(min(1.0, dt / st))
+    f["data_wait_frac"] = median(shares) if shares else None
     if header.get("memory") == "rss":
         notes.append("memory is the process's resident set size: it misses leaks that reuse freed pages")
 
@@ -283,6 +294,7 @@ def summarize(header: dict, steps: list[dict], evals: list[dict], live: bool = F
         "evals": [{"step": e.get("step"), **(e.get("metrics") or {})} for e in evals],
         "curve": {k: v for k, v in shape.items() if k != "shape"},
         "header": {k: header.get(k) for k in ("model", "params", "every", "device", "memory", "optimizer")},
+        **more_details,
     }
     return Measurement(findings=f, confidence=conf, details=details, notes=notes)
 

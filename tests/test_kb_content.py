@@ -17,6 +17,8 @@ from dldoctor.expert.compiler import BUILTIN_KB, compile_kb
 # Findings no symptom judges on purpose, with the reason.  Everything else a probe declares must be
 # read by at least one symptom, so that a new finding cannot go unnoticed by the KB.
 UNUSED_FINDINGS = {
+    ("record", "update_ratio_early"): "context of update_ratio_trend, which judges it",
+    ("record", "nonfinite_before_frac"): "context for the report: how far into the run the first NaN struck",
     ("runs", "failure_module"): "text for the report: where it crashed, not what kind of crash",
     ("output-vs-target", "label_max"): "context of label_out_of_range, which judges it",
     ("output-vs-target", "num_outputs"): "context of label_out_of_range, which judges it",

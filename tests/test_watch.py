@@ -52,7 +52,7 @@ def cnn():
 
 
 def train(data, path, *, model=mlp, optimizer="adam", fault=None, at=100, steps=STEPS, every=5, loss_fn=None, batch=32,
-          check_share=1.0, **options):
+          check_share=1.0, max_share=None, **options):
     """A user's loop over shuffled batches with ``fault`` injected from step ``at``; returns the Watch.
 
     Early warnings are checked on every record step (``check_share=1``: these runs last a second,
@@ -64,7 +64,7 @@ def train(data, path, *, model=mlp, optimizer="adam", fault=None, at=100, steps=
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=batch, shuffle=True)
     kept = []
-    with watch(net, opt, record=path, every=every, check_share=check_share, **options) as w:
+    with watch(net, opt, record=path, every=every, check_share=check_share, max_share=max_share, **options) as w:
         k = 0
         while k < steps:
             for xb, yb in loader:
@@ -135,7 +135,7 @@ def test_exploding_gradients(kb, digits, tmp_path):
     m, ranked = diagnosis(kb, tmp_path / "run.jsonl")
     assert m.findings["grad_norm_growth"] > 3  # 10^5.6 by the end; a healthy run stays under 1
     assert ranked[0].cause == "exploding-gradients"
-    assert w.warnings and "(likely: exploding-gradients)" in w.warnings[0] and w.warnings[0] in stream.getvalue()
+    assert w.warnings and "(likely: exploding-gradients, belief " in w.warnings[0] and w.warnings[0] in stream.getvalue()
     assert int(w.warnings[0].split("step ")[1].split(":")[0]) >= 100  # not before the fault
 
 
