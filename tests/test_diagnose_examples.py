@@ -59,7 +59,7 @@ def test_questions_only_session(tmp_path):
 @pytest.mark.parametrize("args,needle", [
     (["diagnose", "--example", "nope"], "no such example"),
     (["diagnose", "--example", "healthy-digits", "--probes", "runz"], "did you mean 'runs'?"),
-    (["diagnose", "--example", "healthy-digits", "--fail-on", "2"], "--fail-on must be in (0, 1]"),
+    (["diagnose", "--example", "healthy-digits", "--fail-on", "2"], "--fail-on: must be in (0, 1]"),
     (["diagnose"], "give a TARGET"),
 ])
 def test_unusable_arguments_exit_2(args, needle):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 from general_probes import findings, symptoms
-from internals_models import cnn_subject, digits, digits_subject, loader, mlp
+from internals_models import cnn_subject, ctx, digits, digits_subject, loader, mlp
 from torch import nn
 
 from dldoctor.expert.subject import Subject
+from dldoctor.probes.run import run_probe
 
 
 class RowsAsSequence(nn.Module):
@@ -108,5 +109,6 @@ def test_batchnorm_in_train_mode_would_mix_but_the_probe_measures_eval():
 def test_no_dimension_of_the_batch_size_is_not_measured():
     """A batch whose inputs have no dimension of the targets' length: the batch is unknown, nothing judged."""
     data = [(torch.randn(7, 64), torch.zeros(3, dtype=torch.long))]
-    f = findings("batch-independence", Subject(model=mlp(), train_data=data, loss_fn=nn.CrossEntropyLoss()))
-    assert f == {"cross_example_change": None, "batch_dim": None}
+    out = run_probe("batch-independence", Subject(model=mlp(), train_data=data, loss_fn=nn.CrossEntropyLoss()), ctx())
+    assert out.status == "not-measured" and "batch dimension is unknown" in " ".join(out.notes) + out.message
+    assert out.findings == {"cross_example_change": None, "batch_dim": None}
