@@ -38,7 +38,6 @@ JOIN_S = 0.2  # the parent polls its ranks this often
 
 def measure(subject, ctx) -> Measurement:
     import tempfile
-    import time
 
     import torch._dynamo  # noqa: F401  DistributedDataParallel imports it when built: once here, not once per rank
     import torch.multiprocessing as mp

@@ -98,8 +98,6 @@ def measure(subject, ctx) -> Measurement:
 
 def token_stats(inputs, tokens) -> Measurement:
     """Token ids: categorical, so no scale findings; what they hold goes to the details."""
-    import numpy as np
-
     ids, mask = tokens
     ids_key = next(k for k, v in inputs.items() if getattr(v, "shape", None) is not None and tuple(v.shape) == ids.shape
                    and dtype_name(v) in ("int", "uint8"))

@@ -77,8 +77,6 @@ def measure(subject, ctx) -> Measurement:
     import math
     import statistics
 
-    import torch
-
     from dldoctor.probes import loss_kind, training
 
     batch = training.first_batch(subject).head(MAX_SAMPLES)

@@ -184,7 +184,7 @@ class DoctorApp(ProbeActions, TuneActions, App):
 
         try:
             path = write_markdown(self.conv, self.export_file)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # output_file.OutputError is a ValueError
             self.notify(f"Could not write {self.export_file}: {exc.strerror}", severity="error")
             return
         self.notify(f"Diagnosis exported to {path}", timeout=5)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import threading
-from pathlib import Path
 
+from dldoctor.expert import output_file
 from dldoctor.expert.exit_codes import ExitCode
 from dldoctor.expert.target import TargetError
 
@@ -75,23 +74,14 @@ def run(args) -> int:
         color = args.output is None and sys.stdout.isatty()
         out = render.text(summary, color=color, width=None if not color else os.get_terminal_size().columns)
     if args.output:
-        _write(Path(args.output), out)
+        try:
+            output_file.write(args.output, out)  # beside it, then renamed: the old file stays whole until then
+        except (OSError, output_file.OutputError) as exc:
+            print(f"dldoctor tune: --output {args.output}: cannot write: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+            return ExitCode.UNUSABLE
     else:
         sys.stdout.write(out)
     return ExitCode.HEALTHY if summary.get("best") else ExitCode.PROBLEMS
-
-
-def _write(path: Path, text: str) -> None:
-    """Whole or not at all: a temporary file beside it, renamed over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class _Progress:
