@@ -24,7 +24,9 @@ def findings(probe_id: str, subject) -> dict:
 
 def symptoms(probe_id: str, subject) -> dict:
     """symptom id -> present (True / False / None) as the KB judges this probe's findings."""
-    return {sid: o.present for sid, o in engine.judge(kb(), probe_id, findings(probe_id, subject)).items()}
+    out = run_probe(probe_id, subject, ctx(patterns=[(p.kind, p.regex) for p in kb().patterns]))
+    assert out.status in ("ok", "not-measured"), out.message  # nothing to measure is silence, never a finding
+    return {sid: o.present for sid, o in engine.judge(kb(), probe_id, out.findings).items()}
 
 
 def ranking(observations: dict) -> list:
