@@ -17,7 +17,7 @@ overwrite the user's real files hundreds of times while the probes train.  While
 In the worker the guard is on for the worker's whole life (the process is the sandbox); in this
 process (a live subject) it is on during each probe, for the probe's thread only.
 
-Allowed: the scratch folder (also ``TMPDIR`` for the user's code), ``/dev/null``, ``/dev/shm``, torch's compile cache,
+Allowed: the scratch folder (also ``TMPDIR`` for the user's code), ``/dev/null``, ``/dev/shm``, torch's compile cache, dldoctor's own ``<tmp>/dldoctor-*`` folders,
 and folders named in ``DLDOCTOR_WRITABLE`` (``os.pathsep``-separated) for a run that must write
 somewhere real.  A write from compiled code that bypasses Python (a C library's own ``fopen``) is
 not seen.
@@ -38,6 +38,8 @@ _EVENTS = frozenset({"open", "os.remove", "os.rename", "os.rmdir", "os.mkdir", "
 _COPY_LIMIT = 256 * 2**20  # an append to a larger file starts from an empty copy
 # torch's own compile cache (``<tmp>/torchinductor_<user>``): torch's files, not the user's
 _TORCH_CACHE = os.path.join(os.path.realpath(tempfile.gettempdir()), "torchinductor_")
+# dldoctor's own scratch folders (``tempfile.mkdtemp(prefix="dldoctor-")``, e.g. the distributed probe's rendezvous)
+_OWN_SCRATCH = os.path.join(os.path.realpath(tempfile.gettempdir()), "dldoctor-")
 
 
 class WriteGuard:
@@ -68,7 +70,7 @@ class WriteGuard:
 
     def _free(self, real: str) -> bool:
         return (real == os.devnull or any(real == a or real.startswith(a + os.sep) for a in self.allowed)
-                or real.startswith(_TORCH_CACHE))
+                or real.startswith(_TORCH_CACHE) or real.startswith(_OWN_SCRATCH))
 
     def _note(self, real: str) -> None:
         if real not in self.attempted:
