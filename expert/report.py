@@ -144,30 +144,31 @@ def build(diag: Diagnosis, meta: dict | None = None) -> Report:
 def undiagnosed(diag: Diagnosis, verdict: str = "healthy") -> str | None:
     """Why the probes cannot back the verdict (None when they can, or when there is no target).
 
-    healthy needs: the model ran (probe ``runs`` ok), some probe measured, and the failed probes do not
+    healthy needs: the model ran (the gating probe ok), some probe measured, and the failed probes do not
     outnumber the ones that measured — a model that crashes on its fifth call, a loader that is empty
     the second time, a model too big to snapshot fail most probes, and silence from them is not
     health.  problems needs the same when the model ran at first: causes ranked on the few probes
-    that did not fail (often the data ones) would hide the crash that failed the others.  When probe
-    ``runs`` itself could not run the model, its crash is the evidence (``code-crash``), not a gap."""
+    that did not fail (often the data ones) would hide the crash that failed the others.  When the gating
+    probe (the one that runs the model first) itself could not run it, its crash is the evidence (``code-crash``), not a gap."""
     if not diag.keys:
         return None  # questions or a watch record only: no probe of a target was asked for
     records = list(diag.records.values())
     ok = [r for r in records if r.status == "ok"]
     bad = [r for r in records if r.status == "failed"]
-    runs = diag.records.get("runs")
+    gate = next((pid for pid, spec in diag.kb.probes.items() if getattr(spec, "gate", None)), None)
+    runs = diag.records.get(gate) if gate else None  # the probe that gets the model to run (it gates the others)
     trains = {pid for pid, spec in diag.kb.probes.items() if getattr(spec, "runs_model", False)}
     model_ok = [r for r in ok if r.id in trains]
     model_bad = [r for r in bad if r.id in trains]
     if model_bad and len(model_bad) >= len(model_ok):  # the probes that train the model: most of them failed
-        ran = runs is not None and runs.status == "ok" and not runs.findings.get("crashed")
+        ran = runs is not None and runs.status == "ok" and not runs.findings.get(diag.kb.probes[gate].gate.finding)
         if ran or verdict == "healthy":
             return (f"{len(model_bad)} of {len(model_ok) + len(model_bad)} probes that run the model failed "
                     f"(first: '{model_bad[0].id}': {_short(model_bad[0].message)})")
     if verdict != "healthy":
         return None
     if runs is not None and runs.status == "failed":
-        return f"probe 'runs' could not run the model: {_short(runs.message)}"
+        return f"probe '{runs.id}' could not run the model: {_short(runs.message)}"
     if not ok:
         first = next((r for r in records if r.message), None)
         return "no probe measured anything" + (f" (probe '{first.id}': {_short(first.message)})" if first else "")

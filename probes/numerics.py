@@ -10,9 +10,12 @@ batch itself holds one, 'loss' when only the loss does).  In backward, a gradien
 output fires in backward order: the first module whose output gradient is non-finite was fed that
 gradient by what consumed its output — the next module to finish in forward order (or the loss, for
 the model's own output), reported as '<name> (backward)'.  nonfinite_forward/backward describe that
-first pass at the given weights; then up to ``STEPS`` training steps (``training.step``: the user's
-train_step) on the same batch count the steps before a non-finite loss, output or weight.  Those
-steps run without hooks (the hooks triple the cost of a small model's step) and watch only the
+first pass at the given weights; then the training steps (``training.step``: the user's
+train_step) on the one-batch run's batch (``probes.one_batch``) count the steps before a non-finite
+loss, output or weight.  Those plain steps are overfit-one-batch's run when it ran first in this
+worker (the same batch, optimizer and starting state: its losses, read, not retrained - one run for
+both keeps the whole diagnosis within its step budget), else up to ``STEPS`` of numerics' own; they
+run without hooks (the hooks triple the cost of a small model's step) and watch only the
 loss, and the weights at the end; when something went non-finite, the weights, gradients, optimizer
 state and RNG are put back as they were before the first step (``snapshot.State``) and the same
 steps run again with the hooks on, to name the module.  A non-finite value shows at once or within a
@@ -32,6 +35,7 @@ SPEC = ProbeSpec(
     id='numerics',
     title='First module producing NaN or Inf',
     needs=('model', 'train_data', 'loss_fn'),
+    after=('runs', 'overfit-one-batch'),  # its one-batch run's losses serve as the plain steps (probes.one_batch)
     cost_s=1.0,
     doc='Runs forward and backward (and a few training steps) with hooks that find the first module producing a NaN or Inf.',
     findings=(
@@ -49,11 +53,11 @@ STEPS = 30
 def measure(subject, ctx) -> Measurement:
     import torch
 
-    from dldoctor.probes import snapshot, training
+    from dldoctor.probes import one_batch, snapshot, training
 
     model = subject.model
-    batch = training.to_device(training.first_batch(subject), training.model_device(model))
-    x, y = batch
+    x, y = training.to_device(training.first_batch(subject), training.model_device(model))
+    batch = training.to_device(one_batch.batch(subject), training.model_device(model))  # the steps' batch
     order, fwd_bad, bwd_bad = [], [], []  # forward completion order; first non-finite names
 
     def on_forward(name):
@@ -76,7 +80,7 @@ def measure(subject, ctx) -> Measurement:
         return [m.register_forward_hook(on_forward(n or "(model)")) for n, m in model.named_modules()]
 
     handles = hooked()
-    steps, step_where, after, losses, notes, plain_losses = 0, None, None, [], [], []
+    steps, step_where, after, losses, notes, plain_losses, run = 0, None, None, [], [], [], None
     try:
         model.train()
         model.zero_grad(set_to_none=True)
@@ -95,12 +99,19 @@ def measure(subject, ctx) -> Measurement:
     if after is None:
         optimizer = training.make_optimizer(subject)
         start = snapshot.State(model, optimizer)
-        losses = plain = plain_losses = _plain_steps(subject, batch, optimizer, ctx)
-        if not all(training.finite(v) for v in losses) or any(not _finite(p) for p in model.parameters()):
+        run = one_batch.kept(ctx)
+        if run is not None:  # overfit-one-batch's run on the same batch: its losses, no training here
+            plain = plain_losses = run["losses"]
+            weights_bad = not run["weights_finite"]
+        else:
+            plain = plain_losses = _plain_steps(subject, batch, optimizer, ctx)
+            weights_bad = any(not _finite(p) for p in model.parameters())
+        losses = list(plain)
+        if not all(training.finite(v) for v in plain) or weights_bad:
             start.restore()  # weights, gradients, optimizer state and RNG: the same steps again, watched
             handles, losses = hooked(), []
             try:
-                while after is None and steps < STEPS:
+                while after is None and steps < max(len(plain), 1):
                     order.clear(), fwd_bad.clear()
                     losses.append(training.step(subject, batch, optimizer))
                     steps += 1
@@ -113,8 +124,8 @@ def measure(subject, ctx) -> Measurement:
                     h.remove()
             if after is None:  # not repeated
                 seen = next((i for i, v in enumerate(plain) if not training.finite(v)), len(plain))
-                after, notes = seen, ["the watched steps did not repeat the non-finite value; its module is unknown"]
-        else:
+                after, notes = seen, notes + ["the watched steps did not repeat the non-finite value; its module is unknown"]
+        elif run is None:
             steps = len(losses)
     findings = {
         "nonfinite_forward": fwd is not None,
@@ -123,7 +134,8 @@ def measure(subject, ctx) -> Measurement:
         "nonfinite_after_steps": after,
         "loss_ratio_before_nonfinite": _ratio_before(plain_losses),
     }
-    details = {"steps_run": steps, "losses": losses, "forward_at": fwd, "backward_at": bwd_where, "during_steps_at": step_where}
+    details = {"steps_run": steps, "losses": losses, "forward_at": fwd, "backward_at": bwd_where, "during_steps_at": step_where,
+               "plain_steps": len(plain_losses), "plain_steps_shared": run is not None if after != 0 else False}
     return Measurement(findings=findings, details=details, notes=notes)
 
 

@@ -3,7 +3,7 @@
 Trains on one batch for up to N steps with the subject's own optimizer and train_step, and
 measures the loss curve; the KB (kb/symptoms/overfit-one-batch.yaml) reads its shape as the guide does.
 
-How: the first batch (at most 64 samples), up to 300 steps of ``training.step`` (the user's
+How: the first batch (at most 64 samples; ``probes.one_batch``, whose losses numerics reads), up to 300 steps of ``training.step`` (the user's
 train_step when given) with ``make_optimizer(subject)``; the model stays in the mode it is in
 (dropout on in train mode: that is the user's setup).  It stops as soon as the curve is decided to
 converge: the error at or under 0.1x its start (CONVERGED) for 10 steps in a row, never above 10x
@@ -69,7 +69,6 @@ SPEC = ProbeSpec(
 
 MAX_STEPS = 300
 HOLD = 10  # steps in a row at or under CONVERGED that end the run
-MAX_SAMPLES = 64
 EXPLODE, CONVERGED = 10.0, 0.1  # the early stop: converged and never exploded (the KB's thresholds, read as a work bound)
 
 
@@ -77,16 +76,19 @@ def measure(subject, ctx) -> Measurement:
     import math
     import statistics
 
-    from dldoctor.probes import loss_kind, training
+    import torch
 
-    batch = training.first_batch(subject).head(MAX_SAMPLES)
+    from dldoctor.probes import loss_kind, one_batch, training
+
+    batch = one_batch.batch(subject)
     inputs, targets = batch
     sign, floor = _sign_and_floor(subject, inputs, targets, loss_kind, training, ctx.seed)
     optimizer = training.make_optimizer(subject)
-    losses, nonfinite, peak = [], None, float("-inf")
+    losses, raw, nonfinite, peak = [], [], None, float("-inf")
     max_steps = int(ctx.cache.get("overfit-one-batch:max_steps", MAX_STEPS))  # assert_trains(steps=...)
     for i in range(max_steps):
         value = training.step(subject, batch, optimizer)
+        raw.append(value)
         losses.append(value if math.isfinite(value) else None)
         if not math.isfinite(value):
             nonfinite = i
@@ -96,6 +98,7 @@ def measure(subject, ctx) -> Measurement:
         if len(held) == HOLD and 0 < first and peak <= EXPLODE * first and max(held) <= CONVERGED * first:
             break
         ctx.progress((i + 1) / max_steps, "overfitting one batch")
+    one_batch.keep(ctx, raw, all(bool(torch.isfinite(p.detach()).all()) for p in subject.model.parameters()))
     findings = dict(final_ratio=None, best_ratio=None, oscillation=None, peak_ratio=None, rise_amplitude=None,
                     loss_sign=sign, nonfinite=nonfinite is not None, nonfinite_step=nonfinite, steps=len(losses))
     details = {"losses": losses, "floor": floor, "sign": sign}

@@ -82,3 +82,31 @@ def test_the_kb_names_numerical_instability_for_a_late_nan_not_the_rate():
                    "nonfinite-forward": "yes", "first-loss-nonfinite": "no", "nonfinite-at-once": "no",
                    "overfit-converges": "yes", "lr-far-above-best": "no", "inputs-nonfinite": "no"})
     assert top[0][0] == "numerical-instability" and top[0][1] > 0.5, top[:3]
+
+
+def test_numerics_after_overfit_one_batch_reads_its_run_and_sees_the_same_late_nan():
+    """In one worker numerics reads overfit-one-batch's losses (same batch, optimizer and start): it trains
+    only the watched re-run that names the module, and finds what it finds alone."""
+    from dldoctor.probes.context import ProbeContext
+    from dldoctor.probes.run import run_probe
+
+    subject, shared = binary(SigmoidOut(), hand_bce, lr=3e-2), ProbeContext(seed=0)
+    overfit = run_probe("overfit-one-batch", subject, shared)
+    after = run_probe("numerics", subject, shared)
+    alone = run_probe("numerics", subject, ProbeContext(seed=0))
+    assert overfit.findings["nonfinite_step"] > 10
+    assert after.findings == alone.findings
+    assert after.findings["nonfinite_after_steps"] == overfit.findings["nonfinite_step"]
+    assert after.details["plain_steps_shared"] and not alone.details["plain_steps_shared"]
+    assert after.steps == alone.steps - len(alone.details["losses"]) == overfit.steps
+
+
+def test_numerics_after_a_healthy_one_batch_run_trains_nothing():
+    from dldoctor.probes.context import ProbeContext
+    from dldoctor.probes.run import run_probe
+
+    subject, shared = digits_subject(), ProbeContext(seed=0)
+    overfit = run_probe("overfit-one-batch", subject, shared)
+    numerics = run_probe("numerics", subject, shared)
+    assert overfit.steps > 30 and numerics.steps == 0
+    assert numerics.findings["nonfinite_after_steps"] is None and numerics.details["plain_steps"] == overfit.steps

@@ -39,7 +39,6 @@ def test_a_healthy_target_gives_the_same_report_on_an_idle_and_on_a_saturated_cp
     a, b = strip_timings(idle), strip_timings(loaded)
     assert a == b, [k for k in a if a[k] != b[k]]
     steps = {p["id"]: p["steps"] for p in idle["probes"]}
-    # the whole diagnosis, against lr_find's 100 alone.  Issue 16's goal is 400; the longer numerics run of
-    # issue 14 (30 steps, for NaNs that appear only after some steps) puts it at 420: bounded, not yet the goal
-    assert idle["steps_total"] == sum(steps.values()) <= 430
+    # the whole diagnosis, against lr_find's 100 alone (issue 16's goal: 400; numerics reads overfit-one-batch's run)
+    assert idle["steps_total"] == sum(steps.values()) <= 400
     assert steps["bias-variance"] > 0 and steps["lr-range"] > 0
