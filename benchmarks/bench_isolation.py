@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dldoctor.expert.runner import InProcessRunner, WorkerRunner  # noqa: E402
+from dldoctor.expert.in_process import InProcessRunner
+from dldoctor.expert.runner import WorkerRunner  # noqa: E402
 
 TARGET = str(ROOT / "examples" / "builtin" / "healthy_digits.py")
 _IN_PROCESS = """

@@ -13,7 +13,8 @@ from dldoctor.expert import engine
 from dldoctor.expert.knowledge import load_kb
 from dldoctor.expert.problems import did_you_mean
 from dldoctor.expert.report import Report, build
-from dldoctor.expert.runner import InProcessRunner, WorkerRunner
+from dldoctor.expert.in_process import InProcessRunner
+from dldoctor.expert.runner import WorkerRunner
 from dldoctor.expert.session import Diagnosis, run_headless
 from dldoctor.expert.target import WORLD_SIZE_ENV, TargetError
 from dldoctor.probes.result import ProbeResult
