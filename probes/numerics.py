@@ -13,8 +13,9 @@ the model's own output), reported as '<name> (backward)'.  nonfinite_forward/bac
 first pass at the given weights; then the training steps (``training.step``: the user's
 train_step) on the one-batch run's batch (``probes.one_batch``) count the steps before a non-finite
 loss, output or weight.  Those plain steps are overfit-one-batch's run when it ran first in this
-worker (the same batch, optimizer and starting state: its losses, read, not retrained - one run for
-both keeps the whole diagnosis within its step budget), else up to ``STEPS`` of numerics' own; they
+worker (the same batch, optimizer and starting state: its first ``STEPS`` losses, read, not retrained -
+one run for both keeps the whole diagnosis within its step budget), else up to ``STEPS`` of numerics'
+own (also when that run converged in fewer steps); they
 run without hooks (the hooks triple the cost of a small model's step) and watch only the
 loss, and the weights at the end; when something went non-finite, the weights, gradients, optimizer
 state and RNG are put back as they were before the first step (``snapshot.State``) and the same
@@ -99,8 +100,8 @@ def measure(subject, ctx) -> Measurement:
     if after is None:
         optimizer = training.make_optimizer(subject)
         start = snapshot.State(model, optimizer)
-        run = one_batch.kept(ctx)
-        if run is not None:  # overfit-one-batch's run on the same batch: its losses, no training here
+        run = _shared_window(one_batch.kept(ctx), training)
+        if run is not None:  # overfit-one-batch's run on the same batch: its first STEPS losses, no training here
             plain = plain_losses = run["losses"]
             weights_bad = not run["weights_finite"]
         else:
@@ -149,6 +150,22 @@ def _plain_steps(subject, batch, optimizer, ctx) -> list:
         if not training.finite(losses[-1]):
             break
     return losses
+
+
+def _shared_window(run, training) -> dict | None:
+    """The shared one-batch run cut to numerics' own window of STEPS steps, or None when it cannot stand
+    for that window (it ended finite, converged, before STEPS steps: numerics trains its own).  The
+    window, not the whole run: a NaN later than STEPS is overfit-one-batch's evidence, and counting the
+    same event twice would double its weight."""
+    if run is None:
+        return None
+    losses = run["losses"]
+    ended_bad = bool(losses) and not training.finite(losses[-1])
+    if len(losses) < STEPS and not ended_bad:
+        return None
+    window = losses[:STEPS]
+    whole = len(window) == len(losses)  # the end weights are the window's own
+    return {"losses": window, "weights_finite": run["weights_finite"] or not whole}
 
 
 def _ratio_before(losses: list):

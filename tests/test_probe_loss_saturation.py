@@ -102,11 +102,31 @@ def test_numerics_after_overfit_one_batch_reads_its_run_and_sees_the_same_late_n
 
 
 def test_numerics_after_a_healthy_one_batch_run_trains_nothing():
+    """It reads the run's first STEPS losses (its own window: a NaN later is overfit-one-batch's evidence)."""
     from dldoctor.probes.context import ProbeContext
+    from dldoctor.probes.numerics import STEPS
     from dldoctor.probes.run import run_probe
 
     subject, shared = digits_subject(), ProbeContext(seed=0)
     overfit = run_probe("overfit-one-batch", subject, shared)
     numerics = run_probe("numerics", subject, shared)
     assert overfit.steps > 30 and numerics.steps == 0
-    assert numerics.findings["nonfinite_after_steps"] is None and numerics.details["plain_steps"] == overfit.steps
+    assert numerics.findings["nonfinite_after_steps"] is None and numerics.details["plain_steps"] == STEPS
+
+
+def test_numerics_trains_its_own_window_when_the_one_batch_run_converged_sooner():
+    """A linear regression at SGD 0.5 converges in ~11 steps: that run cannot stand for 30 steps."""
+    from dldoctor.probes.context import ProbeContext
+    from dldoctor.probes.numerics import STEPS
+    from dldoctor.probes.run import run_probe
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 4, generator=g)
+    torch.manual_seed(0)
+    subject = Subject(model=nn.Linear(4, 1), train_data=loader(x, x @ torch.tensor([[1.0], [2.0], [-1.0], [0.5]])),
+                      loss_fn=nn.MSELoss(), optimizer=lambda ps: torch.optim.SGD(ps, lr=0.5), task="regression")
+    shared = ProbeContext(seed=0)
+    overfit = run_probe("overfit-one-batch", subject, shared)
+    numerics = run_probe("numerics", subject, shared)
+    assert overfit.steps < STEPS and not overfit.findings["nonfinite"]
+    assert numerics.steps == STEPS and not numerics.details["plain_steps_shared"]
