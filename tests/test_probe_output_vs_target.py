@@ -8,17 +8,22 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from debug_models import digits, digits_cnn, digits_mlp, mlp, regression_data, regression_mlp, run
+from judged import holds
 
-BOOLS = ("shape_broadcast", "outputs_probabilities", "outputs_log_probabilities", "normalized_wrong_dim",
-         "label_out_of_range", "target_dtype_mismatch", "input_dtype_mismatch")
+BOOLS = ("shape_broadcast", "label_out_of_range", "target_dtype_mismatch", "input_dtype_mismatch")
+# judgements the probe used to make itself, now the KB's (its thresholds: kb/symptoms/output-vs-target.yaml)
+JUDGED = {"outputs_probabilities": "outputs-are-probabilities", "outputs_log_probabilities": "outputs-are-log-probabilities",
+          "normalized_wrong_dim": "normalized-over-batch"}
 
 
 def findings(subject):
-    return run("output-vs-target", subject).findings
+    f = dict(run("output-vs-target", subject).findings)
+    f.update({name: holds("output-vs-target", f, sid) for name, sid in JUDGED.items()})
+    return f
 
 
 def fired(f):
-    return {k for k in BOOLS if f[k]}
+    return {k for k in (*BOOLS, *JUDGED) if f[k]}
 
 
 @pytest.mark.parametrize("make", [digits_mlp, digits_cnn])
