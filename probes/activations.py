@@ -149,7 +149,10 @@ def _spread_min(model, weight_types) -> float | None:
 
 def _affine(subject, x):
     """(worst mixing residual / |f(x1) - f(x2)|, the same / (|f(x1)| + |f(x2)|)); (None, None) for
-    non-float inputs.  A residual of exactly 0 is 0 against anything (a constant model)."""
+    non-float inputs and for outputs that are not finite (nothing measured).  A residual of exactly
+    0 is 0 against anything (a constant model)."""
+    import math
+
     import torch
 
     from dldoctor.probes import training
@@ -160,7 +163,6 @@ def _affine(subject, x):
     x2 = x1.roll(1, 0) if len(x1) > 1 else x1 + torch.randn_like(x1) * (x1.std() + 1)
     model = subject.model
     model.eval()
-    worst = 0.0
     with torch.no_grad():
         f1, f2 = training.forward(subject, x1), training.forward(subject, x2)
         if not (torch.is_tensor(f1) and f1.is_floating_point()):
@@ -168,17 +170,17 @@ def _affine(subject, x):
         f1, f2 = f1.double(), f2.double()
         spread = float((f1 - f2).norm())
         size = float(f1.norm()) + float(f2.norm())
-        for a in (0.3, 0.7):
-            mixed = training.forward(subject, a * x1 + (1 - a) * x2).double()
-            worst = max(worst, float((mixed - (a * f1 + (1 - a) * f2)).norm()))
-    if worst != worst:
+        residuals = [float((training.forward(subject, a * x1 + (1 - a) * x2).double() - (a * f1 + (1 - a) * f2)).norm())
+                     for a in (0.3, 0.7)]
+    if not all(map(math.isfinite, [spread, size, *residuals])):
         return None, None
+    worst = max(residuals)
     return _relative(worst, spread), _relative(worst, size)
 
 
 def _relative(residual: float, scale: float) -> float | None:
-    if residual == 0:
-        return 0.0
     import math
 
+    if residual == 0:
+        return 0.0
     return residual / scale if scale > 0 and math.isfinite(residual / scale) else None

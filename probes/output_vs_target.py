@@ -89,6 +89,8 @@ def measure(subject, ctx) -> Measurement:
     findings["shape_broadcast"] = _broadcasts(subject, out, targets, loss_value)
     two_d = out.dim() >= 2 and out.shape[1] > 1
     findings.update(_distribution_devs(out), loss_kind=None if kind is None else kind.name)
+    if findings["output_min"] is None and out.numel():
+        notes.append("the outputs hold NaN or Inf: how far they are from (log-)probabilities is not measured")
 
     integer = not targets.is_floating_point() and not targets.is_complex()
     value_loss = kind is not None and kind.expects == "values"
@@ -177,10 +179,15 @@ def _broadcasts(subject, out, targets, loss_value) -> bool:
 
 def _distribution_devs(out) -> dict:
     """How far the outputs are from (log-)probability rows over the classes and over the batch, and
-    their range: plain numbers, the KB judges them (softmax rows sum to 1 up to float rounding)."""
+    their range: plain numbers, the KB judges them (softmax rows sum to 1 up to float rounding).
+    Outputs with NaN or Inf leave them unknown."""
+    import torch
+
     x = out.double()
     flat = x.flatten()
     found = {"output_columns": int(out.shape[1]) if out.dim() >= 2 else 1}
+    if not bool(torch.isfinite(flat).all()):
+        return found
     if flat.numel():
         lo, hi = float(flat.min()), float(flat.max())
         found.update(output_min=lo, output_max=hi, output_mean=float(flat.mean()), output_spread=hi - lo)

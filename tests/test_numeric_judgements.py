@@ -1,6 +1,7 @@
 """Judgements that probes used to make in Python (issue 12) are the KB's: each threshold of each moved
 symptom is pinned here by a measured value just on each side of it, so a test fails when the YAML
-threshold moves.  Torch-free: the findings are plain numbers, judged through the built-in KB.
+threshold moves.  The findings are plain numbers, judged through the built-in KB (torch only in the
+last test, which runs the probes on outputs that are not finite).
 
 The thresholds and their reasons: kb/symptoms/output-vs-target.yaml, activations.yaml,
 input-stats.yaml, loss-at-init.yaml.
@@ -91,3 +92,27 @@ def test_an_unrecognised_loss_leaves_probabilities_unknown_only_when_the_outputs
     assert holds("output-vs-target", dict(SOFTMAX_CE, loss_kind=None), "outputs-are-probabilities") is None
     logits = dict(SOFTMAX_CE, loss_kind=None, class_prob_dev=1.28, output_min=-0.35)
     assert holds("output-vs-target", logits, "outputs-are-probabilities") is False
+
+
+def test_outputs_that_are_not_finite_leave_affinity_and_probabilities_unmeasured():
+    # NaN inputs (a zero-std normalisation) give NaN outputs: nothing is measured, so nothing is judged
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from dldoctor.expert.subject import Subject
+    from dldoctor.probes.context import ProbeContext
+    from dldoctor.probes.run import run_probe
+
+    torch.manual_seed(0)
+    x = torch.randn(64, 4)
+    x[:, 0] = float("nan")
+    subject = Subject(model=nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)),
+                      train_data=DataLoader(TensorDataset(x, torch.randint(0, 3, (64,))), batch_size=32),
+                      loss_fn=nn.CrossEntropyLoss())
+    act = run_probe("activations", subject, ProbeContext()).findings
+    assert act["affine_residual"] is None and act["affine_residual_of_output"] is None
+    assert holds("activations", act, "model-is-affine") is None
+    out = run_probe("output-vs-target", subject, ProbeContext()).findings
+    assert out["class_prob_dev"] is None and out["output_min"] is None
+    assert holds("output-vs-target", out, "outputs-are-probabilities") is None
