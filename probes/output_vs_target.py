@@ -47,7 +47,6 @@ SPEC = ProbeSpec(
         Finding('output_max', 'number', 'largest output on the batch'),
         Finding('output_mean', 'number', 'mean output on the batch'),
         Finding('output_spread', 'number', 'largest minus smallest output on the batch'),
-        Finding('label_out_of_range', 'bool', 'some class label is negative or not below the number of outputs'),
         Finding('label_min', 'number', 'smallest class label in the batch'),
         Finding('label_max', 'number', 'largest class label in the batch'),
         Finding('num_outputs', 'number', "size of the output's class dimension"),
@@ -99,7 +98,7 @@ def measure(subject, ctx) -> Measurement:
         labels = targets[targets != getattr(subject.loss_fn, "ignore_index", -100)]
         if labels.numel():
             lo, hi = int(labels.min()), int(labels.max())
-            findings.update(label_min=lo, label_max=hi, num_outputs=c, label_out_of_range=lo < 0 or hi >= c)
+            findings.update(label_min=lo, label_max=hi, num_outputs=c)
             findings["unused_leading_outputs"] = _unused_leading(subject, c, getattr(subject.loss_fn, "ignore_index", -100))
     findings["target_dtype_mismatch"] = _target_mismatch(kind, out, targets, integer, subject.task)
     return Measurement(findings=findings, details=details, notes=notes)

@@ -20,8 +20,6 @@ UNUSED_FINDINGS = {
     ("record", "update_ratio_early"): "context of update_ratio_trend, which judges it",
     ("record", "nonfinite_before_frac"): "context for the report: how far into the run the first NaN struck",
     ("runs", "failure_module"): "text for the report: where it crashed, not what kind of crash",
-    ("output-vs-target", "label_max"): "context of label_out_of_range, which judges it",
-    ("output-vs-target", "num_outputs"): "context of label_out_of_range, which judges it",
     ("overfit-one-batch", "steps"): "context of the curve",
     ("overfit-one-batch", "nonfinite_step"): "where the loss became non-finite; nonfinite judges it",
     ("lr-range", "configured_lr"): "raw value; log10_lr_ratio judges it (good rates differ per optimizer)",

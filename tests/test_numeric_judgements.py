@@ -51,6 +51,9 @@ EDGES = [
     ("normalized-over-batch", "output-vs-target", dict(SOFTMAX_OVER_BATCH, batch_prob_dev=5.0, batch_logprob_dev=1e-7), "batch_logprob_dev", 0.9e-3, 1.1e-3),
     ("normalized-over-batch", "output-vs-target", SOFTMAX_OVER_BATCH, "class_prob_dev", 1.1e-3, 0.9e-3),
     ("normalized-over-batch", "output-vs-target", SOFTMAX_OVER_BATCH, "class_logprob_dev", 1.1e-3, 0.9e-3),
+    # class labels outside 0 .. C - 1 (a fact without tolerance, judged in the KB all the same)
+    ("label-out-of-range", "output-vs-target", {"label_min": 1, "label_max": 10, "num_outputs": 10}, "label_max", 10, 9),
+    ("label-out-of-range", "output-vs-target", {"label_min": -1, "label_max": 5, "num_outputs": 10}, "label_min", -1, 0),
     # a weight layer without spread: std below 1e-6 of its largest weight
     ("weights-constant", "activations", {"weight_spread_min": 0.0}, "weight_spread_min", 0.9e-6, 1.1e-6),
     # affine: the mixing residual within 1e-4 of the output change or 1e-6 of the output size
