@@ -1,7 +1,7 @@
 """Judgements that probes used to make in Python (issue 12) are the KB's: each threshold of each moved
 symptom is pinned here by a measured value just on each side of it, so a test fails when the YAML
 threshold moves.  The findings are plain numbers, judged through the built-in KB (torch only in the
-last test, which runs the probes on outputs that are not finite).
+last tests, which run the probes on outputs that are not finite and on constant layers).
 
 The thresholds and their reasons: kb/symptoms/output-vs-target.yaml, activations.yaml,
 input-stats.yaml, loss-at-init.yaml.
@@ -119,3 +119,26 @@ def test_outputs_that_are_not_finite_leave_affinity_and_probabilities_unmeasured
     out = run_probe("output-vs-target", subject, ProbeContext()).findings
     assert out["class_prob_dev"] is None and out["output_min"] is None
     assert holds("output-vs-target", out, "outputs-are-probabilities") is None
+
+
+@pytest.mark.parametrize("init, constant", [("constant", True), ("zeros", True), ("eye", False), ("default", False)])
+def test_a_constant_layer_has_no_spread_and_an_identity_or_default_one_has(init, constant):
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from dldoctor.expert.subject import Subject
+    from dldoctor.probes.context import ProbeContext
+    from dldoctor.probes.run import run_probe
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3))
+    w = model[0].weight
+    with torch.no_grad():
+        {"constant": lambda: nn.init.constant_(w, 0.05), "zeros": lambda: nn.init.zeros_(w),
+         "eye": lambda: nn.init.eye_(w), "default": lambda: None}[init]()
+    x = torch.randn(64, 8)
+    subject = Subject(model=model, train_data=DataLoader(TensorDataset(x, torch.randint(0, 3, (64,))), batch_size=32),
+                      loss_fn=nn.CrossEntropyLoss())
+    f = run_probe("activations", subject, ProbeContext()).findings
+    assert holds("activations", f, "weights-constant") is constant, f["weight_spread_min"]
