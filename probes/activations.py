@@ -8,10 +8,13 @@ How: forward hooks on ReLU/ReLU6 (dead units), Sigmoid and Tanh (saturation) *mo
 weight layer that ran before the activation was a convolution, else a feature of the last dimension;
 it is dead when it outputs 0 for every row (and position).  Activations called as functions
 (``F.relu``, ``torch.sigmoid``) are invisible to the hooks; the affinity test sees them: in eval mode
-the model is affine when f(a*x1 + (1-a)*x2) = a*f(x1) + (1-a)*f(x2) for pairs of real inputs, to
-``AFFINE_RTOL`` of |f(x1) - f(x2)| (float inputs only).  Weight scale: std(W) * sqrt(fan_in) is
-about 0.58 for PyTorch's default init, 1.4 for He, about 1 for Glorot; zero-std weights give
-``CONSTANT_SCALE``.
+it measures the residual |f(a*x1 + (1-a)*x2) - (a*f(x1) + (1-a)*f(x2))| over pairs of real inputs,
+relative to the change |f(x1) - f(x2)| (affine_residual) and to the outputs' size |f(x1)| + |f(x2)|
+(affine_residual_of_output, what float rounding is measured against); float inputs only.  The KB
+judges both (an affine model leaves rounding only).  Weight scale: std(W) * sqrt(fan_in) is about
+0.58 for PyTorch's default init, 1.4 for He, about 1 for Glorot; zero-std weights give
+``CONSTANT_SCALE``.  weight_spread_min: the smallest std(W) / max|W| over weight layers (0 for a
+layer of zeros or of one constant; uniform inits give 0.58, normal ones 0.2-0.4).
 """
 from __future__ import annotations
 
@@ -27,16 +30,15 @@ SPEC = ProbeSpec(
         Finding('dead_relu_frac', 'number', 'largest share, over ReLU layers, of units that output zero for every input of a batch'),
         Finding('saturated_frac', 'number', 'largest share, over sigmoid/tanh layers, of saturated outputs'),
         Finding('init_scale_log10_worst', 'number', 'largest |log10(weight std / (1/sqrt(fan_in)))| over weight layers'),
-        Finding('constant_weights', 'bool', 'some weight layer is all zeros or constant'),
-        Finding('model_is_affine', 'bool', "the model's output is an affine function of its input"),
+        Finding('weight_spread_min', 'number', 'smallest std(W) / max|W| over weight layers (0 for a layer of zeros or of one constant)'),
+        Finding('affine_residual', 'number', "worst |f(a*x1 + (1-a)*x2) - (a*f(x1) + (1-a)*f(x2))| / |f(x1) - f(x2)| over real input pairs (0 for an affine model)"),
+        Finding('affine_residual_of_output', 'number', "the same residual / (|f(x1)| + |f(x2)|): against the outputs' size, what float rounding is measured against"),
         Finding('weight_layers', 'number', 'number of Linear/Conv layers'),
     ),
 )
 
 SAMPLES = 256  # rows looked at for dead and saturated units
 MAX_BATCHES = 16
-AFFINE_RTOL = 1e-4
-FLOAT_NOISE = 1e-6  # relative rounding of a float32 output, allowed on top
 CONSTANT_SCALE = 6.0  # reported log10 scale of a weight with zero spread
 
 
@@ -100,7 +102,7 @@ def measure(subject, ctx) -> Measurement:
     scales = _init_scales(model, weight_types)
     finite_scales = [abs(v) for v in scales.values() if v is not None]
     constant = any(v is None for v in scales.values())
-    affine, affine_err = _affine(subject, first)
+    residual, residual_of_output = _affine(subject, first)
     notes = []
     if not stats:
         notes.append("no ReLU/Sigmoid/Tanh module: activations called as functions are invisible to dead/saturation counts")
@@ -108,12 +110,12 @@ def measure(subject, ctx) -> Measurement:
         "dead_relu_frac": max(dead.values()) if dead else None,
         "saturated_frac": max(sat.values()) if sat else None,
         "init_scale_log10_worst": CONSTANT_SCALE if constant else (max(finite_scales) if finite_scales else None),
-        "constant_weights": constant if scales else None,
-        "model_is_affine": affine,
+        "weight_spread_min": _spread_min(model, weight_types),
+        "affine_residual": residual,
+        "affine_residual_of_output": residual_of_output,
         "weight_layers": len(scales),
     }
-    details = {"dead_frac": dead, "saturated_frac": sat, "init_scale_log10": scales, "affine_rel_error": affine_err,
-               "rows_seen": seen}
+    details = {"dead_frac": dead, "saturated_frac": sat, "init_scale_log10": scales, "rows_seen": seen}
     return Measurement(findings=findings, details=details, notes=notes)
 
 
@@ -132,11 +134,25 @@ def _init_scales(model, weight_types) -> dict:
     return out
 
 
-def _affine(subject, x):
-    """(is the model affine on real inputs, worst error / |f(x1) - f(x2)|); (None, None) for non-float inputs.
+def _spread_min(model, weight_types) -> float | None:
+    """The smallest std(W) / max|W| over weight layers of two or more weights (0 for all zeros)."""
+    spreads = []
+    for m in model.modules():
+        w = getattr(m, "weight", None)
+        if not isinstance(m, weight_types) or w is None or w.numel() < 2:
+            continue
+        w = w.detach().double()
+        top = float(w.abs().max())
+        spreads.append(float(w.std()) / top if top > 0 else 0.0)
+    return min(spreads) if spreads else None
 
-    A model whose output does not depend on its input (to rounding) counts as affine: it is constant.
-    """
+
+def _affine(subject, x):
+    """(worst mixing residual / |f(x1) - f(x2)|, the same / (|f(x1)| + |f(x2)|)); (None, None) for
+    non-float inputs and for outputs that are not finite (nothing measured).  A residual of exactly
+    0 is 0 against anything (a constant model)."""
+    import math
+
     import torch
 
     from dldoctor.probes import training
@@ -147,17 +163,24 @@ def _affine(subject, x):
     x2 = x1.roll(1, 0) if len(x1) > 1 else x1 + torch.randn_like(x1) * (x1.std() + 1)
     model = subject.model
     model.eval()
-    worst = 0.0
     with torch.no_grad():
         f1, f2 = training.forward(subject, x1), training.forward(subject, x2)
         if not (torch.is_tensor(f1) and f1.is_floating_point()):
             return None, None
         f1, f2 = f1.double(), f2.double()
         spread = float((f1 - f2).norm())
-        noise = FLOAT_NOISE * (float(f1.norm()) + float(f2.norm()))  # rounding of the outputs themselves
-        for a in (0.3, 0.7):
-            mixed = training.forward(subject, a * x1 + (1 - a) * x2).double()
-            worst = max(worst, float((mixed - (a * f1 + (1 - a) * f2)).norm()))
-    if worst != worst:
+        size = float(f1.norm()) + float(f2.norm())
+        residuals = [float((training.forward(subject, a * x1 + (1 - a) * x2).double() - (a * f1 + (1 - a) * f2)).norm())
+                     for a in (0.3, 0.7)]
+    if not all(map(math.isfinite, [spread, size, *residuals])):
         return None, None
-    return worst <= AFFINE_RTOL * spread + noise, (worst / spread if spread > noise else None)
+    worst = max(residuals)
+    return _relative(worst, spread), _relative(worst, size)
+
+
+def _relative(residual: float, scale: float) -> float | None:
+    import math
+
+    if residual == 0:
+        return 0.0
+    return residual / scale if scale > 0 and math.isfinite(residual / scale) else None

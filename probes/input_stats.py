@@ -29,7 +29,8 @@ SPEC = ProbeSpec(
         Finding('input_dtype', 'category', 'dtype of the inputs', values=('float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int', 'bool', 'other')),
         Finding('raw_max_abs', 'number', 'largest |value| in the raw inputs'),
         Finding('raw_abs_p99', 'number', '99th percentile of |value| over all raw input values'),
-        Finding('looks_like_raw_pixels', 'bool', 'integer-valued inputs spanning 0..255'),
+        Finding('raw_min', 'number', 'smallest value in the raw inputs'),
+        Finding('integer_share', 'number', 'share of the raw input values that are whole numbers (1 for 8-bit pixels and counts)'),
         Finding('first_layer_input_max_abs', 'number', 'largest |value| reaching the first weight layer'),
         Finding('first_layer_input_abs_p99', 'number', '99th percentile of |value| over everything reaching the first weight layer'),
         Finding('first_layer_input_rms', 'number', 'largest per-feature root-mean-square reaching the first weight layer (about 1 when standardised)'),
@@ -87,11 +88,12 @@ def measure(subject, ctx) -> Measurement:
     f["raw_max_abs"] = float(np.abs(xf).max()) if xf.size else None
     f["raw_abs_p99"] = float(np.percentile(np.abs(xf), 99)) if xf.size else None
     f["constant_feature_frac"] = float(np.mean(xf.max(0) == xf.min(0))) if len(xf) > 1 else None
-    f["looks_like_raw_pixels"] = raw_pixels(xf)
+    f["raw_min"] = float(xf.min()) if xf.size else None
+    f["integer_share"] = float(np.mean(xf == np.round(xf))) if xf.size else None
     layer, seen = first_layer_inputs(subject, raw)
     f.update(layer_stats(seen))
     details = {"rows": int(len(x)), "features": int(x.shape[1]), "first_layer": layer,
-               "raw_mean": float(xf.mean()), "raw_std": float(xf.std()), "raw_min": float(xf.min()), "raw_max": float(xf.max())}
+               "raw_mean": float(xf.mean()), "raw_std": float(xf.std()), "raw_max": float(xf.max())}
     notes = [] if seen is not None else [f"first-layer statistics not measured: {layer}"]
     return Measurement(findings=f, details=details, notes=notes)
 
@@ -102,7 +104,7 @@ def token_stats(inputs, tokens) -> Measurement:
     ids_key = next(k for k, v in inputs.items() if getattr(v, "shape", None) is not None and tuple(v.shape) == ids.shape
                    and dtype_name(v) in ("int", "uint8"))
     f = {f.name: None for f in SPEC.findings}
-    f.update(input_dtype=dtype_name(inputs[ids_key]), nonfinite_inputs=False, looks_like_raw_pixels=False)
+    f.update(input_dtype=dtype_name(inputs[ids_key]), nonfinite_inputs=False)
     real = ids[mask]
     details = {"rows": int(len(ids)), "token_key": ids_key, "sequence_length": int(ids.shape[1]),
                "min_token_id": int(real.min()) if real.size else None, "max_token_id": int(real.max()) if real.size else None,
@@ -117,15 +119,6 @@ def dtype_name(inputs) -> str:
     if name in ("float32", "float64", "float16", "bfloat16", "uint8", "bool"):
         return name
     return "int" if name.startswith(("int", "uint")) else "other"
-
-
-def raw_pixels(x) -> bool:
-    """Integer values in 0..255 reaching past 128: 8-bit pixels fed without scaling."""
-    import numpy as np
-
-    if x.size == 0 or x.min() < 0 or not 128 <= x.max() <= 255:
-        return False
-    return bool(np.all(x == np.round(x)))
 
 
 def first_layer_inputs(subject, raw):

@@ -12,7 +12,8 @@ the targets' variance).  The mean, not zero, is the reference for regression on 
 whose outputs start near 0 on targets far from 0 starts at var + mean^2, and the ratio then shows
 the unscaled targets or the missing output bias.  A negated loss gives a negative ratio
 (``-F.cross_entropy`` is cross-entropy with scale -1, expected ln C).  Unrecognised losses give
-None for expected_loss, init_loss_ratio and loss_negative.
+None for expected_loss and init_loss_ratio.  A negative init_loss against a positive
+expected_loss (a loss that cannot be negative) is judged in the KB.
 """
 from __future__ import annotations
 
@@ -29,7 +30,6 @@ SPEC = ProbeSpec(
         Finding('expected_loss', 'number', 'loss of an uninformed prediction on the same batch'),
         Finding('init_loss_ratio', 'number', 'init_loss / expected_loss; about 1 is healthy, negative means the loss is negated'),
         Finding('output_std', 'number', "standard deviation of the model's outputs at initialisation"),
-        Finding('loss_negative', 'bool', 'the loss is below zero at initialisation for a loss that cannot be negative'),
     ),
 )
 
@@ -44,7 +44,7 @@ def measure(subject, ctx) -> Measurement:
         out, value = training.forward_loss(subject, inputs, targets)
         init = training.as_float(value)
         out = training.predictions(out)
-    findings = dict(init_loss=init, expected_loss=None, init_loss_ratio=None, output_std=None, loss_negative=None)
+    findings = dict(init_loss=init, expected_loss=None, init_loss_ratio=None, output_std=None)
     details, notes = {}, []
     if not (torch.is_tensor(out) and out.is_floating_point()):
         notes.append("the outputs are not a tensor of floats")
@@ -58,7 +58,7 @@ def measure(subject, ctx) -> Measurement:
         return Measurement(findings=findings, details=details, notes=notes)
     expected = kind.uninformed(out, targets)
     details["loss_kind"] = {"name": kind.name, "scale": kind.scale}
-    findings.update(expected_loss=expected, loss_negative=bool(init < -1e-6 and expected > 0))
+    findings["expected_loss"] = expected
     if expected > 1e-12:
         findings["init_loss_ratio"] = init / expected
     else:

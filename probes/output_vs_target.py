@@ -11,18 +11,19 @@ How (one forward on the first batch, no_grad, the model in the mode it is in):
 - shape_broadcast: shapes differ, they broadcast to more elements than either has, and the loss,
   watched op by op, builds a tensor of that broadcast size (a loss that squeezes by itself is
   therefore not reported);
-- probabilities: rows non-negative and summing to 1 within 1e-3 over dim 1 (C > 1), or for one
-  output all values in [0, 1] and clearly not fresh logits (see ``_unit_interval``), while the loss
-  takes logits; log-probabilities: all <= 0 with logsumexp over
-  dim 1 within 1e-3 of 0 while the loss applies its own softmax (cross-entropy); the wrong dimension:
-  the same tests hold over dim 0 (the batch) and fail over dim 1;
+- probabilities and log-probabilities are read as distances, judged in the KB: class_prob_dev is
+  how far the rows over dim 1 are from probability distributions (max |sum - 1|, or the most
+  negative output if that is larger), class_logprob_dev how far from log-probabilities (max
+  |logsumexp|, or the largest output if that is larger); batch_* the same over dim 0 (the batch);
+  for one output per sample, output_min / output_max / output_mean / output_spread; loss_kind is
+  what the loss computes (so what it expects: logits for cross-entropy and BCE-with-logits);
 - labels: integer targets with a class dimension (C > 1) and a loss that is not a value loss; the
   loss's ``ignore_index`` is left out of the range;
 - dtypes: targets against what the loss takes (class indices integer, otherwise the outputs' float
   dtype); the tensor the model receives (after the subject's ``forward``) against its first floating
   parameter, integer inputs being fine for a model with an embedding.
-None means "does not apply" (no label findings for regression, no probability findings when the
-loss is not recognised).
+None means "does not apply" (no label findings for regression; no loss_kind when the loss is not
+recognised; no class_* findings for a flat output, no batch_* findings for a batch of one).
 """
 from __future__ import annotations
 
@@ -36,11 +37,16 @@ SPEC = ProbeSpec(
     doc="Compares the model's outputs on one batch with the targets and the loss: silent broadcasting, dtypes, outputs that are already (log-)probabilities, normalisation over the wrong dimension, label values against the number of outputs.",
     findings=(
         Finding('shape_broadcast', 'bool', 'outputs and targets have different shapes that the loss broadcasts silently, e.g. (N,1) against (N,)'),
-        Finding('outputs_probabilities', 'bool', 'outputs are already probabilities (non-negative, summing to 1 over the class dimension, or in (0,1) for one output) while the loss expects logits'),
-        Finding('outputs_log_probabilities', 'bool', 'outputs are log-probabilities (log-softmax) while the loss applies its own softmax'),
-        Finding('outputs_not_log_probabilities', 'bool', 'the loss takes log-probabilities (NLLLoss, KLDivLoss) and the outputs are not (logsumexp over the classes is not 0: raw logits)'),
-        Finding('normalized_wrong_dim', 'bool', 'outputs sum to 1 (or logsumexp 0) over the batch dimension instead of the class dimension'),
-        Finding('label_out_of_range', 'bool', 'some class label is negative or not below the number of outputs'),
+        Finding('loss_kind', 'category', 'the standard loss the loss function computes (probes.loss_kind), which says what it expects: logits, log-probabilities, probabilities or values', values=('cross-entropy', 'bce-logits', 'nll', 'kl', 'bce', 'mse', 'l1', 'huber')),
+        Finding('output_columns', 'number', "outputs per sample along dim 1, the class dimension (1 for a flat output)"),
+        Finding('class_prob_dev', 'number', 'distance of the output rows from probability distributions over dim 1: the larger of max |sum over the classes - 1| and -(smallest output) (0 after a softmax)'),
+        Finding('class_logprob_dev', 'number', 'distance of the output rows from log-probabilities over dim 1: the larger of max |logsumexp over the classes| and the largest output (0 after a log_softmax)'),
+        Finding('batch_prob_dev', 'number', 'class_prob_dev over dim 0, the batch (0 after a softmax over the batch)'),
+        Finding('batch_logprob_dev', 'number', 'class_logprob_dev over dim 0, the batch (0 after a log_softmax over the batch)'),
+        Finding('output_min', 'number', 'smallest output on the batch'),
+        Finding('output_max', 'number', 'largest output on the batch'),
+        Finding('output_mean', 'number', 'mean output on the batch'),
+        Finding('output_spread', 'number', 'largest minus smallest output on the batch'),
         Finding('label_min', 'number', 'smallest class label in the batch'),
         Finding('label_max', 'number', 'largest class label in the batch'),
         Finding('num_outputs', 'number', "size of the output's class dimension"),
@@ -49,9 +55,6 @@ SPEC = ProbeSpec(
         Finding('input_dtype_mismatch', 'bool', "inputs have a dtype other than the model's parameters (float64 against float32, uint8 images)"),
     ),
 )
-
-TOL = 1e-3
-
 
 def measure(subject, ctx) -> Measurement:
     import torch
@@ -84,18 +87,9 @@ def measure(subject, ctx) -> Measurement:
 
     findings["shape_broadcast"] = _broadcasts(subject, out, targets, loss_value)
     two_d = out.dim() >= 2 and out.shape[1] > 1
-    if kind is not None:
-        if two_d:
-            findings["outputs_probabilities"] = _sums_to_one(out, 1) and kind.expects == "logits"
-            findings["outputs_log_probabilities"] = _logsumexp_zero(out, 1) and kind.name == "cross-entropy"
-            if kind.expects == "log-probabilities":
-                findings["outputs_not_log_probabilities"] = not (_logsumexp_zero(out, 1) or _sums_to_one(out, 1) or _logsumexp_zero(out, 0))
-        else:
-            findings["outputs_probabilities"] = _unit_interval(out) and kind.expects == "logits"
-    if out.dim() >= 2 and out.shape[0] > 1:
-        over_batch = _sums_to_one(out, 0) or _logsumexp_zero(out, 0)
-        over_class = _sums_to_one(out, 1) or _logsumexp_zero(out, 1)
-        findings["normalized_wrong_dim"] = over_batch and not over_class
+    findings.update(_distribution_devs(out), loss_kind=None if kind is None else kind.name)
+    if findings["output_min"] is None and out.numel():
+        notes.append("the outputs hold NaN or Inf: how far they are from (log-)probabilities is not measured")
 
     integer = not targets.is_floating_point() and not targets.is_complex()
     value_loss = kind is not None and kind.expects == "values"
@@ -104,7 +98,7 @@ def measure(subject, ctx) -> Measurement:
         labels = targets[targets != getattr(subject.loss_fn, "ignore_index", -100)]
         if labels.numel():
             lo, hi = int(labels.min()), int(labels.max())
-            findings.update(label_min=lo, label_max=hi, num_outputs=c, label_out_of_range=lo < 0 or hi >= c)
+            findings.update(label_min=lo, label_max=hi, num_outputs=c)
             findings["unused_leading_outputs"] = _unused_leading(subject, c, getattr(subject.loss_fn, "ignore_index", -100))
     findings["target_dtype_mismatch"] = _target_mismatch(kind, out, targets, integer, subject.task)
     return Measurement(findings=findings, details=details, notes=notes)
@@ -182,20 +176,35 @@ def _broadcasts(subject, out, targets, loss_value) -> bool:
     return mode.numel >= size
 
 
-def _sums_to_one(out, dim: int) -> bool:
-    return bool((out >= -TOL).all() and ((out.sum(dim) - 1).abs() <= TOL).all())
+def _distribution_devs(out) -> dict:
+    """How far the outputs are from (log-)probability rows over the classes and over the batch, and
+    their range: plain numbers, the KB judges them (softmax rows sum to 1 up to float rounding).
+    Outputs with NaN or Inf leave them unknown."""
+    import torch
+
+    x = out.double()
+    flat = x.flatten()
+    found = {"output_columns": int(out.shape[1]) if out.dim() >= 2 else 1}
+    if not bool(torch.isfinite(flat).all()):
+        return found
+    if flat.numel():
+        lo, hi = float(flat.min()), float(flat.max())
+        found.update(output_min=lo, output_max=hi, output_mean=float(flat.mean()), output_spread=hi - lo)
+    if out.dim() >= 2 and out.numel():
+        found.update(class_prob_dev=_prob_dev(x, 1), class_logprob_dev=_logprob_dev(x, 1))
+        if out.shape[0] > 1:
+            found.update(batch_prob_dev=_prob_dev(x, 0), batch_logprob_dev=_logprob_dev(x, 0))
+    return found
 
 
-def _unit_interval(out) -> bool:
-    """One output per sample that looks like a sigmoid's: all in [0, 1] and either centred away from
-    0 (mean >= 0.25; fresh logits sit near 0, their bias within +-1/sqrt(fan_in)) or spread over
-    half the interval (a trained sigmoid)."""
-    x = out.float()
-    return bool(((x >= 0) & (x <= 1)).all() and (x.mean() >= 0.25 or x.max() - x.min() >= 0.5))
+def _prob_dev(x, dim: int) -> float:
+    """The larger of max |sum over ``dim`` - 1| and -(smallest value): 0 for probability rows."""
+    return max(float((x.sum(dim) - 1).abs().max()), -float(x.min()))
 
 
-def _logsumexp_zero(out, dim: int) -> bool:
-    return bool((out <= TOL).all() and (out.logsumexp(dim).abs() <= TOL).all())
+def _logprob_dev(x, dim: int) -> float:
+    """The larger of max |logsumexp over ``dim``| and the largest value: 0 for log-probability rows."""
+    return max(float(x.logsumexp(dim).abs().max()), float(x.max()))
 
 
 def _target_mismatch(kind, out, targets, integer: bool, task) -> bool | None:

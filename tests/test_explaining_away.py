@@ -37,10 +37,15 @@ def test_a_negated_loss_is_still_a_flipped_sign():
 
 
 def test_output_vs_target_sees_logits_given_to_nll_loss():
-    assert findings("output-vs-target", digits_subject(loss_fn=nn.NLLLoss()))["outputs_not_log_probabilities"] is True
+    from judged import holds
+
+    def logits_to_nll(subject):
+        return holds("output-vs-target", findings("output-vs-target", subject), "log-probabilities-expected")
+
+    assert logits_to_nll(digits_subject(loss_fn=nn.NLLLoss())) is True
     log_softmax = nn.Sequential(*mlp(), nn.LogSoftmax(dim=1))
-    assert findings("output-vs-target", digits_subject(log_softmax, loss_fn=nn.NLLLoss()))["outputs_not_log_probabilities"] is False
-    assert findings("output-vs-target", digits_subject())["outputs_not_log_probabilities"] is None  # cross-entropy takes logits
+    assert logits_to_nll(digits_subject(log_softmax, loss_fn=nn.NLLLoss())) is False
+    assert logits_to_nll(digits_subject()) is False  # cross-entropy takes logits
 
 
 def test_a_softmax_over_the_batch_is_softmax_wrong_dim_not_a_shape_mismatch():

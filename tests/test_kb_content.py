@@ -20,10 +20,6 @@ UNUSED_FINDINGS = {
     ("record", "update_ratio_early"): "context of update_ratio_trend, which judges it",
     ("record", "nonfinite_before_frac"): "context for the report: how far into the run the first NaN struck",
     ("runs", "failure_module"): "text for the report: where it crashed, not what kind of crash",
-    ("output-vs-target", "label_max"): "context of label_out_of_range, which judges it",
-    ("output-vs-target", "num_outputs"): "context of label_out_of_range, which judges it",
-    ("loss-at-init", "init_loss"): "raw value; init_loss_ratio judges it against the uninformed loss",
-    ("loss-at-init", "expected_loss"): "raw value; init_loss_ratio judges it",
     ("overfit-one-batch", "steps"): "context of the curve",
     ("overfit-one-batch", "nonfinite_step"): "where the loss became non-finite; nonfinite judges it",
     ("lr-range", "configured_lr"): "raw value; log10_lr_ratio judges it (good rates differ per optimizer)",
@@ -46,7 +42,6 @@ UNUSED_FINDINGS = {
     ("batch-independence", "batch_dim"): "context: which inputs dimension was taken as the batch",
     ("frozen-init", "frozen_weight_frac"): "context; params-frozen (grad-flow) judges how much is frozen",
     ("frozen-init", "frozen_std_over_init"): "context for the report; frozen_max_over_init_bound judges the init",
-    ("input-stats", "raw_max_abs"): "one extreme value says nothing of scale (a rare standardised feature reaches |z| 30-40); raw_abs_p99 judges",
     ("input-stats", "first_layer_input_max_abs"): "one extreme value says nothing of scale; first_layer_input_abs_p99 judges",
     # probe `record` (the watch) has its symptoms in kb/symptoms/record.yaml, owned elsewhere
     ("record", "steps"): "context of a recorded run",

@@ -6,12 +6,18 @@ from torch import nn
 
 from internals_models import cnn, cnn_subject, ctx, digits_subject, mlp, regression_subject
 from dldoctor.probes.run import run_probe
+from judged import holds
+
+# judgements the probe used to make itself, now the KB's (its thresholds: kb/symptoms/activations.yaml)
+JUDGED = {"constant_weights": "weights-constant", "model_is_affine": "model-is-affine"}
 
 
 def findings(subject):
     out = run_probe("activations", subject, ctx())
     assert out.status == "ok", out.message
-    return out.findings
+    f = dict(out.findings)
+    f.update({name: holds("activations", f, sid) for name, sid in JUDGED.items()})
+    return f
 
 
 class FunctionalMLP(nn.Module):

@@ -6,12 +6,15 @@ from torch import nn
 
 from data_models import classifier, ctx, digits, regression, regressor
 from dldoctor.probes.run import run_probe
+from judged import holds
 
 
 def run(subject):
     r = run_probe("input-stats", subject, ctx())
     assert r.status == "ok", r.message
-    return r.findings
+    f = dict(r.findings)
+    f["looks_like_raw_pixels"] = holds("input-stats", f, "raw-pixels")  # the KB's judgement (kb/symptoms/input-stats.yaml)
+    return f
 
 
 class DividedBy255(nn.Module):

@@ -9,10 +9,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from debug_models import digits, digits_cnn, digits_mlp, mlp, regression_data, regression_mlp, run
+from judged import holds
 
 
 def findings(subject):
-    return run("loss-at-init", subject).findings
+    f = dict(run("loss-at-init", subject).findings)
+    f["loss_negative"] = holds("loss-at-init", f, "init-loss-negative")  # the KB's judgement (kb/symptoms/loss-at-init.yaml)
+    return f
 
 
 @pytest.mark.parametrize("make", [digits_mlp, digits_cnn, regression_mlp])

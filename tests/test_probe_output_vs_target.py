@@ -8,17 +8,22 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from debug_models import digits, digits_cnn, digits_mlp, mlp, regression_data, regression_mlp, run
+from judged import holds
 
-BOOLS = ("shape_broadcast", "outputs_probabilities", "outputs_log_probabilities", "normalized_wrong_dim",
-         "label_out_of_range", "target_dtype_mismatch", "input_dtype_mismatch")
+BOOLS = ("shape_broadcast", "target_dtype_mismatch", "input_dtype_mismatch")
+# judgements the probe used to make itself, now the KB's (its thresholds: kb/symptoms/output-vs-target.yaml)
+JUDGED = {"outputs_probabilities": "outputs-are-probabilities", "outputs_log_probabilities": "outputs-are-log-probabilities",
+          "normalized_wrong_dim": "normalized-over-batch", "label_out_of_range": "label-out-of-range"}
 
 
 def findings(subject):
-    return run("output-vs-target", subject).findings
+    f = dict(run("output-vs-target", subject).findings)
+    f.update({name: holds("output-vs-target", f, sid) for name, sid in JUDGED.items()})
+    return f
 
 
 def fired(f):
-    return {k for k in BOOLS if f[k]}
+    return {k for k in (*BOOLS, *JUDGED) if f[k]}
 
 
 @pytest.mark.parametrize("make", [digits_mlp, digits_cnn])
@@ -154,6 +159,6 @@ def test_one_based_labels_leave_output_zero_unused():
     model = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 4))
     one_based = run_probe("output-vs-target", Subject(model=model, train_data=loader(y + 1), loss_fn=nn.CrossEntropyLoss()), ProbeContext())
     assert one_based.findings["unused_leading_outputs"] == 1
-    assert one_based.findings["label_out_of_range"] is False
+    assert holds("output-vs-target", one_based.findings, "label-out-of-range") is False
     zero_based = run_probe("output-vs-target", Subject(model=model, train_data=loader(y), loss_fn=nn.CrossEntropyLoss()), ProbeContext())
     assert zero_based.findings["unused_leading_outputs"] == 0  # healthy: every output, 0 included, is some label
