@@ -21,10 +21,14 @@ def _digits_arrays():
     return X, y
 
 
-def digits(n: int | None = None, images: bool = False):
+def digits(n: int | None = None, images: bool = False, shuffled: bool = False):
     """(x, y) tensors: the first ``n`` of the 1797 digits (all by default) in sklearn's order, pixels scaled
-    to 0..1 (float32), class labels (int64); ``images``: x shaped (n, 1, 8, 8)."""
+    to 0..1 (float32), class labels (int64); ``images``: x shaped (n, 1, 8, 8); ``shuffled``: the rows in a
+    fixed random order first (torch.randperm, seed 0), so that any slice holds every class."""
     X, y = _digits_arrays()
+    if shuffled:
+        order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0)).numpy()
+        X, y = X[order], y[order]
     x = torch.tensor(X[:n] / 16.0, dtype=torch.float32)
     return (x.reshape(-1, 1, 8, 8) if images else x), torch.tensor(y[:n], dtype=torch.long)
 
@@ -71,12 +75,13 @@ def regression_arrays(n: int = 1500, d: int = 8, seed: int = 0, noise: float = 0
     return X, y[:, None]
 
 
-def loader(x, y, batch_size: int = 64, shuffle: bool = True, seed: int = 0, x_dtype=None):
-    """A DataLoader over (x, y), tensors or arrays, shuffled by its own generator seeded ``seed``;
-    ``x_dtype`` converts the inputs (arrays otherwise keep their dtype, float64 included)."""
+def loader(x, y, batch_size: int = 64, shuffle: bool = True, seed: int | None = 0, x_dtype=None):
+    """A DataLoader over (x, y), tensors or arrays, shuffled by its own generator seeded ``seed`` (None: by
+    torch's global RNG, as a plain DataLoader); ``x_dtype`` converts the inputs (arrays otherwise keep their
+    dtype, float64 included)."""
     x = x if torch.is_tensor(x) else torch.as_tensor(np.asarray(x))
     y = y if torch.is_tensor(y) else torch.as_tensor(np.asarray(y))
     if x_dtype is not None:
         x = x.to(x_dtype)
-    g = torch.Generator().manual_seed(seed)
+    g = None if seed is None else torch.Generator().manual_seed(seed)
     return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle, generator=g)
