@@ -3,7 +3,9 @@ import pytest
 import torch
 from torch import nn
 
-from internals_models import cnn_subject, ctx, digits_subject, mlp, regression_subject
+from zoo.context import ctx
+from zoo.models import mlp
+from zoo.subjects import cnn_subject, digits_subject, regression_subject
 from dldoctor.probes.numerics import STEPS
 from dldoctor.probes.run import run_probe
 
