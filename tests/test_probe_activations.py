@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from zoo.context import ctx
-from zoo.faults import large_init
+from zoo.faults import dead_biases, large_init
 from zoo.models import cnn, mlp
 from zoo.subjects import cnn_subject, digits_subject, regression_subject
 from dldoctor.probes.run import run_probe
@@ -66,15 +66,13 @@ def test_std_10_init_is_far_from_fan_in_scale():
 
 def test_huge_negative_biases_kill_the_relus():
     model = mlp()
-    for layer in model[:-1]:
-        if isinstance(layer, nn.Linear):
-            nn.init.constant_(layer.bias, -100.0)
+    dead_biases(model[:-1])
     assert findings(digits_subject(model))["dead_relu_frac"] == 1.0
 
 
 def test_dead_channels_in_a_cnn():
     model = cnn(batchnorm=False)
-    nn.init.constant_(model[0].bias, -100.0)  # first conv: every channel negative everywhere
+    dead_biases([model[0]])  # first conv: every channel negative everywhere
     assert findings(cnn_subject(model))["dead_relu_frac"] == 1.0
 
 

@@ -6,7 +6,7 @@ from torch import nn
 
 from zoo.context import ctx
 from zoo.data import breast_cancer, digits_raw, regression_arrays
-from zoo.faults import raw_pixels
+from zoo.faults import nan_at, raw_pixels
 from zoo.subjects import classifier, regressor
 from dldoctor.probes.run import run_probe
 
@@ -104,8 +104,7 @@ def test_regression_inputs_healthy():
 
 def test_nan_inputs_and_a_model_that_crashes():
     X, y = digits_raw()
-    X = X.copy()
-    X[5, 3] = np.nan
+    X = nan_at(X.copy(), 5, 3)
     s = classifier(X, y)
     s.model = nn.Sequential(nn.Linear(10, 2))  # wrong input size: crashes at its first layer's matmul
     r = run_probe("input-stats", s, ctx())

@@ -18,7 +18,7 @@ from dldoctor.examples.builtin.faults import (RAW_PIXEL_SCALE, ends_in, freeze_b
 __all__ = [  # the built-in examples' faults, then the tests' own
     "RAW_PIXEL_SCALE", "ends_in", "freeze_body", "lr_too_high", "missing_zero_grad", "raw_pixels", "softmax_output",
     "sort_by_class", "log_softmax_output", "sigmoid_output", "negated_cross_entropy", "large_init", "head_only_optimizer",
-    "zero_grad_after_backward", "uint8_inputs", "shuffled_labels", "split_by_class",
+    "dead_biases", "zero_grad_after_backward", "uint8_inputs", "nan_at", "shuffled_labels", "split_by_class",
 ]
 
 
@@ -48,6 +48,15 @@ def large_init(model, std: float):
     return model
 
 
+def dead_biases(layers, value: float = -100.0):
+    """The biases of these linear / conv layers set far below zero: the ReLUs after them never fire."""
+    with torch.no_grad():
+        for layer in layers:
+            if isinstance(layer, (nn.Linear, nn.Conv2d)):
+                layer.bias.fill_(value)
+    return layers
+
+
 def head_only_optimizer(model, lr: float = 1e-3):
     """Adam over the last layer only: the rest of the model is missing from the optimizer."""
     return torch.optim.Adam(model[-1].parameters(), lr=lr)
@@ -67,6 +76,12 @@ def zero_grad_after_backward(model, batch, optimizer, loss_fn):
 def uint8_inputs(x):
     """Inputs scaled to 0..1 handed over as 0..255 uint8 (as images are stored) to a float model."""
     return (x * 255).to(torch.uint8)
+
+
+def nan_at(x, row: int, col: int):
+    """A NaN written into the inputs (an array or a tensor, in place) at one row and column."""
+    x[row, col] = float("nan")
+    return x
 
 
 def shuffled_labels(y, seed: int):

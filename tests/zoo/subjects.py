@@ -58,23 +58,24 @@ def regression_subject(model=None, *, lr: float = 1e-3, optimizer=None, loss_fn=
                    loss_fn=loss_fn if loss_fn is not None else nn.MSELoss(), optimizer=opt, task="regression", **kw)
 
 
-def digits_mlp(model=None, *, optimizer=None, seed: int = 0, **kw) -> Subject:
-    """A one-hidden-layer MLP (64-64-10) on all digits, shuffled, Adam 1e-3 as a factory."""
+def digits_mlp(model=None, *, lr: float = 1e-3, optimizer=None, seed: int = 0, **kw) -> Subject:
+    """A one-hidden-layer MLP (64-64-10) on all digits, shuffled, Adam at ``lr`` as a factory."""
     model = model if model is not None else mlp(depth=1, seed=seed)
-    return digits_subject(model, optimizer=optimizer if optimizer is not None else adam(), rows=None, shuffle=True,
+    return digits_subject(model, optimizer=optimizer if optimizer is not None else adam(lr), rows=None, shuffle=True,
                           seed=seed, **kw)
 
 
-def digits_cnn(flatten: bool = True, *, optimizer=None, seed: int = 0, **kw) -> Subject:
-    """``SmallCNN`` on all digits as images, shuffled, Adam 1e-3 as a factory."""
-    return digits_subject(SmallCNN(flatten, seed=seed), optimizer=optimizer if optimizer is not None else adam(),
+def digits_cnn(flatten: bool = True, *, lr: float = 1e-3, optimizer=None, seed: int = 0, **kw) -> Subject:
+    """``SmallCNN`` on all digits as images, shuffled, Adam at ``lr`` as a factory."""
+    return digits_subject(SmallCNN(flatten, seed=seed), optimizer=optimizer if optimizer is not None else adam(lr),
                           rows=None, images=True, shuffle=True, seed=seed, **kw)
 
 
-def regression_mlp(model=None, *, optimizer=None, seed: int = 0, **kw) -> Subject:
-    """A one-hidden-layer regression MLP (8-64-1), shuffled, Adam 1e-3 as a factory."""
+def regression_mlp(model=None, *, lr: float = 1e-3, optimizer=None, seed: int = 0, **kw) -> Subject:
+    """A one-hidden-layer regression MLP (8-64-1), shuffled, Adam at ``lr`` as a factory."""
     model = model if model is not None else mlp(8, 1, depth=1, seed=seed)
-    return regression_subject(model, optimizer=optimizer if optimizer is not None else adam(), shuffle=True, seed=seed, **kw)
+    return regression_subject(model, optimizer=optimizer if optimizer is not None else adam(lr), shuffle=True, seed=seed,
+                              **kw)
 
 
 def _eval_loaders(val, test):
