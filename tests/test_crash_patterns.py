@@ -9,8 +9,9 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from general_probes import kb, ranking
-from internals_models import digits_subject, mlp
+from zoo.context import kb, ranking
+from zoo.models import mlp
+from zoo.subjects import digits_subject
 
 from dldoctor.probes.runs import classify
 
@@ -84,7 +85,7 @@ def test_the_named_fault_ranks_first_not_a_generic_crash(kind):
 
 
 def test_bce_fed_logits_through_probe_runs_is_wrong_loss_input():
-    from general_probes import symptoms
+    from zoo.context import symptoms
 
     model = mlp(n_out=1)
     nn.init.constant_(model[-1].bias, -1.0)  # raw logits, some of them negative

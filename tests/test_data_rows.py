@@ -4,9 +4,12 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from torch import nn
 
-from data_models import classifier, ctx, digits, loader
+from zoo.context import ctx
+from zoo.data import digits_raw, loader
+from zoo.subjects import classifier
 from dldoctor.expert.subject import Subject
 from dldoctor.probes import dataset
 from dldoctor.probes.run import run_probe
@@ -19,14 +22,14 @@ def numpy_batches(X, y, size=100):
 
 def test_collect_flattens_and_caps():
     X = np.arange(2 * 3 * 4 * 10, dtype=np.float64).reshape(10, 2, 3, 4)
-    Xc, yc = dataset.collect(loader(X, np.arange(10), batch_size=3, shuffle=False))
+    Xc, yc = dataset.collect(loader(X, np.arange(10), batch_size=3, shuffle=False, x_dtype=torch.float32))
     assert Xc.shape == (10, 24) and Xc.dtype == np.float32 and yc.tolist() == list(range(10))
-    rows = dataset.read(loader(X, np.arange(10), batch_size=3, shuffle=False), max_rows=4)
+    rows = dataset.read(loader(X, np.arange(10), batch_size=3, shuffle=False, x_dtype=torch.float32), max_rows=4)
     assert len(rows.X) == 4 and rows.complete is False
 
 
 def test_rows_are_read_once_per_split():
-    X, y = digits()
+    X, y = digits_raw()
     calls = []
 
     class Counting(list):
@@ -43,7 +46,7 @@ def test_rows_are_read_once_per_split():
 
 
 def test_one_shot_iterators_are_not_consumed():
-    X, y = digits()
+    X, y = digits_raw()
     gen = iter(numpy_batches(X, y))
     with pytest.raises(dataset.DataUnreadable):
         dataset.read(gen)
@@ -51,7 +54,7 @@ def test_one_shot_iterators_are_not_consumed():
 
 
 def test_data_probes_read_numpy_batches():
-    X, y = digits()
+    X, y = digits_raw()
     s = Subject(model=nn.Linear(64, 10), train_data=numpy_batches(X[:1400], y[:1400]), loss_fn=nn.CrossEntropyLoss(),
                 val_data=numpy_batches(X[1400:], y[1400:]))
     c = ctx()
@@ -90,7 +93,7 @@ def test_probe_modules_import_without_torch():
 
 
 def test_data_probes_are_deterministic():
-    X, y = digits()
+    X, y = digits_raw()
     runs = []
     for _ in range(2):
         s = classifier(X[:1400], y[:1400], val=(X[1400:], y[1400:]))

@@ -4,8 +4,10 @@ NLLLoss over a flipped sign, a softmax over the batch over a mixed-up tensor lay
 from __future__ import annotations
 
 import torch
-from general_probes import findings, ranking
-from internals_models import digits_subject, mlp
+from zoo.context import findings, ranking
+from zoo.faults import log_softmax_output
+from zoo.models import mlp
+from zoo.subjects import digits_subject
 from torch import nn
 
 
@@ -43,7 +45,7 @@ def test_output_vs_target_sees_logits_given_to_nll_loss():
         return holds("output-vs-target", findings("output-vs-target", subject), "log-probabilities-expected")
 
     assert logits_to_nll(digits_subject(loss_fn=nn.NLLLoss())) is True
-    log_softmax = nn.Sequential(*mlp(), nn.LogSoftmax(dim=1))
+    log_softmax = log_softmax_output(mlp())
     assert logits_to_nll(digits_subject(log_softmax, loss_fn=nn.NLLLoss())) is False
     assert logits_to_nll(digits_subject()) is False  # cross-entropy takes logits
 

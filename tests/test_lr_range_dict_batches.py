@@ -3,7 +3,7 @@ collators make them) through its own train_step gets a range test, and a rate fa
 from __future__ import annotations
 
 import torch
-from general_probes import findings
+from zoo.context import findings
 from torch import nn
 
 from dldoctor.expert.subject import Subject

@@ -19,7 +19,10 @@ import torch.optim.optimizer as optimizer_globals
 from torch import nn
 
 from dldoctor.expert.subject import Subject
-from internals_models import cnn, ctx, digits, loader, mlp, textbook_step
+from zoo.context import ctx
+from zoo.data import digits, loader
+from zoo.models import cnn, mlp
+from zoo.steps import textbook_step
 from dldoctor.probes import registry
 from dldoctor.probes.run import run_probe
 
@@ -31,7 +34,7 @@ def mlp_with_adam_state():
     x, y = digits(128)
     textbook_step(model, (x[:32], y[:32]), opt, nn.CrossEntropyLoss())  # state and grads exist
     return Subject(model=model, train_data=loader(x, y, 32, shuffle=True), loss_fn=nn.CrossEntropyLoss(),
-                   optimizer=opt, val_data=loader(*digits(64), 32))
+                   optimizer=opt, val_data=loader(*digits(64), 32, shuffle=False))
 
 
 def cnn_in_eval_mode():
@@ -46,9 +49,9 @@ def cnn_in_eval_mode():
 def own_step_and_factory():
     model = mlp(hidden=16, dropout=0.1)
     x, y = digits(128)
-    return Subject(model=model, train_data=loader(x, y, 32), loss_fn=nn.CrossEntropyLoss(),
+    return Subject(model=model, train_data=loader(x, y, 32, shuffle=False), loss_fn=nn.CrossEntropyLoss(),
                    optimizer=lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9), train_step=textbook_step,
-                   val_data=loader(*digits(64), 32), test_data=loader(*digits(64), 32),
+                   val_data=loader(*digits(64), 32, shuffle=False), test_data=loader(*digits(64), 32, shuffle=False),
                    history={"train_loss": [2.0, 1.5, 1.2, 1.0], "val_loss": [2.0, 1.6, 1.4, 1.3]}, target_error=0.02)
 
 

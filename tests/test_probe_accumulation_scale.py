@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from general_probes import findings, ranking, symptoms
-from internals_models import digits_subject, mlp, textbook_step
+from zoo.context import findings, ranking, symptoms
+from zoo.models import mlp
+from zoo.steps import textbook_step
+from zoo.subjects import digits_subject
 
 
 def accumulating(k: int, divide: bool):

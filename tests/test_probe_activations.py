@@ -4,7 +4,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from internals_models import cnn, cnn_subject, ctx, digits_subject, mlp, regression_subject
+from zoo.context import ctx
+from zoo.faults import dead_biases, large_init
+from zoo.models import cnn, mlp
+from zoo.subjects import cnn_subject, digits_subject, regression_subject
 from dldoctor.probes.run import run_probe
 from judged import holds
 
@@ -62,33 +65,25 @@ def test_all_zero_init():
 
 
 def test_std_10_init_is_far_from_fan_in_scale():
-    model = mlp()
-    for layer in model:
-        if isinstance(layer, nn.Linear):
-            nn.init.normal_(layer.weight, 0, 10)
+    model = large_init(mlp(), 10)
     # 10 * sqrt(64) = 80: log10 = 1.9
     assert findings(digits_subject(model))["init_scale_log10_worst"] > 1.5
 
 
 def test_huge_negative_biases_kill_the_relus():
     model = mlp()
-    for layer in model[:-1]:
-        if isinstance(layer, nn.Linear):
-            nn.init.constant_(layer.bias, -100.0)
+    dead_biases(model[:-1])
     assert findings(digits_subject(model))["dead_relu_frac"] == 1.0
 
 
 def test_dead_channels_in_a_cnn():
     model = cnn(batchnorm=False)
-    nn.init.constant_(model[0].bias, -100.0)  # first conv: every channel negative everywhere
+    dead_biases([model[0]])  # first conv: every channel negative everywhere
     assert findings(cnn_subject(model))["dead_relu_frac"] == 1.0
 
 
 def test_large_weights_saturate_sigmoids():
-    model = mlp(act=nn.Sigmoid)
-    for layer in model:
-        if isinstance(layer, nn.Linear):
-            nn.init.normal_(layer.weight, 0, 3)
+    model = large_init(mlp(act=nn.Sigmoid), 3)
     assert findings(digits_subject(model))["saturated_frac"] > 0.5
 
 

@@ -4,7 +4,10 @@ import pytest
 
 from judged import holds
 
-from data_models import classifier, ctx, digits, regression, regressor
+from zoo.context import ctx
+from zoo.data import digits_raw, regression_arrays
+from zoo.faults import sort_by_class
+from zoo.subjects import classifier, regressor
 from dldoctor.probes.batch_composition import expected_distinct, expected_single_class
 from dldoctor.probes.run import run_probe
 
@@ -17,16 +20,11 @@ def run(subject):
 
 @pytest.fixture(scope="module")
 def data():
-    return digits()
-
-
-def sorted_by_class(X, y):
-    order = np.argsort(y, kind="stable")
-    return X[order], y[order]
+    return digits_raw()
 
 
 def test_sorted_data_without_shuffling(data):
-    f = run(classifier(*sorted_by_class(*data), shuffle=False))
+    f = run(classifier(*sort_by_class(*data), shuffle=False))
     # ~180 rows a class, batches of 64: most batches hold one class, and labels change ~7 times
     # over 20 batches where shuffling would change them ~1,150 times
     assert holds("batch-composition", f, "data-ordered-by-class") is True and f["label_changes_ratio"] < 0.05
@@ -36,13 +34,13 @@ def test_sorted_data_without_shuffling(data):
 
 
 def test_sorted_data_in_large_batches_is_still_ordered(data):
-    f = run(classifier(*sorted_by_class(*data), shuffle=False, batch_size=512))
+    f = run(classifier(*sort_by_class(*data), shuffle=False, batch_size=512))
     assert holds("batch-composition", f, "data-ordered-by-class") is True and f["single_class_batch_frac"] == 0.0
     assert f["distinct_labels_ratio"] < 0.5  # ~4 classes a batch where shuffling gives all 10
 
 
 def test_shuffled_loader_is_healthy(data):
-    f = run(classifier(*sorted_by_class(*data), shuffle=True))
+    f = run(classifier(*sort_by_class(*data), shuffle=True))
     assert f["shuffled"] is True and holds("batch-composition", f, "data-ordered-by-class") is False
     assert f["distinct_labels_ratio"] == pytest.approx(1.0, abs=0.05)
     assert f["label_changes_ratio"] == pytest.approx(1.0, abs=0.15)
@@ -69,7 +67,7 @@ def test_rare_class_gives_single_class_batches_by_chance_only():
 
 
 def test_regression_has_no_labels_per_batch():
-    f = run(regressor(*regression()))
+    f = run(regressor(*regression_arrays()))
     assert holds("batch-composition", f, "data-ordered-by-class") is None and f["shuffled"] is True
 
 

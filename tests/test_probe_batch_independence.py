@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from general_probes import findings, symptoms
-from internals_models import cnn_subject, ctx, digits, digits_subject, loader, mlp
+from zoo.context import ctx, findings, symptoms
+from zoo.data import digits
+from zoo.models import mlp
+from zoo.subjects import cnn_subject, digits_subject
 from torch import nn
 
 from dldoctor.expert.subject import Subject

@@ -13,7 +13,8 @@ import pytest
 from judged import holds
 import torch
 import torch.nn as nn
-from torch.utils.data import DataLoader, TensorDataset
+from zoo.data import digits as digit_rows, loader as zoo_loader, regression_arrays
+from zoo.models import mlp
 
 from dldoctor.expert.subject import Subject
 from dldoctor.probes.context import ProbeContext
@@ -32,24 +33,12 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def digits():
-    from sklearn.datasets import load_digits
-
-    X, y = load_digits(return_X_y=True)
-    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
-    return torch.tensor(X, dtype=torch.float32)[order] / 16, torch.tensor(y)[order]
+    return digit_rows(shuffled=True)
 
 
 def loader(X, y, lo, hi, shuffle=False):
-    return DataLoader(TensorDataset(X[lo:hi], y[lo:hi]), batch_size=32, shuffle=shuffle)
-
-
-def mlp(d_in, *hidden, d_out=10):
-    torch.manual_seed(0)
-    layers, d = [], d_in
-    for h in hidden:
-        layers += [nn.Linear(d, h), nn.ReLU()]
-        d = h
-    return nn.Sequential(*layers, nn.Linear(d, d_out))
+    """Rows lo..hi in batches of 32."""
+    return zoo_loader(X[lo:hi], y[lo:hi], batch_size=32, shuffle=shuffle, seed=None)
 
 
 def digits_subject(digits, model, n_train=1200, test=True, **kw):
@@ -68,13 +57,13 @@ def run(subject) -> dict:
 
 def test_two_hidden_units_is_high_avoidable_bias(digits):
     # two ReLU units carry at most a 2-d code of the image: far from separating 10 classes
-    f = run(digits_subject(digits, mlp(64, 2), n_train=600, target_error=0.02)).findings
+    f = run(digits_subject(digits, mlp(64, hidden=2, depth=1), n_train=600, target_error=0.02)).findings
     assert f["source"] == "measured" and f["avoidable_bias"] > 0.1
     assert f["avoidable_bias"] > 3 * abs(f["variance"])
 
 
 def test_big_mlp_on_60_rows_is_high_variance_and_deterministic(digits):
-    model = mlp(64, 512, 512, 512)
+    model = mlp(64, hidden=512, depth=3)
     before = [p.detach().clone() for p in model.parameters()]
     s = digits_subject(digits, model, n_train=60, test=False, target_error=0.02)
     a, b = run(s).findings, run(s).findings
@@ -84,7 +73,7 @@ def test_big_mlp_on_60_rows_is_high_variance_and_deterministic(digits):
 
 
 def test_healthy_digits_mlp_has_small_terms(digits):
-    r = run(digits_subject(digits, mlp(64, 128), target_error=0.03))
+    r = run(digits_subject(digits, mlp(64, hidden=128, depth=1), target_error=0.03))
     f = r.findings
     # the shared run is 200 steps (5 epochs here): its avoidable bias is an upper bound, under the KB's 10 points
     assert r.details["run"]["steps"] == 200 and r.steps == 200
@@ -93,12 +82,8 @@ def test_healthy_digits_mlp_has_small_terms(digits):
 
 
 def test_healthy_regression_mlp_has_small_terms():
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    X = torch.tensor(rng.normal(size=(1500, 8)), dtype=torch.float32)
-    y = (torch.sin(X[:, 0]) + X[:, 1] * X[:, 2] + 0.5 * X[:, 3] + 0.1 * torch.randn(1500, generator=torch.Generator().manual_seed(0)))[:, None]
-    s = Subject(model=mlp(8, 64, 64, d_out=1), train_data=loader(X, y, 0, 1000, shuffle=True), val_data=loader(X, y, 1000, 1250),
+    X, y = (torch.from_numpy(a) for a in regression_arrays())
+    s = Subject(model=mlp(8, 1, hidden=64, depth=2), train_data=loader(X, y, 0, 1000, shuffle=True), val_data=loader(X, y, 1000, 1250),
                 test_data=loader(X, y, 1250, 1500), loss_fn=nn.MSELoss(), optimizer=lambda p: torch.optim.Adam(p, lr=1e-3),
                 target_error=0.02)
     r = run(s)
@@ -132,7 +117,7 @@ def test_history_with_test_far_above_validation_is_validation_overfitting(digits
     history = {"train_error": [0.5, 0.2, 0.08, 0.04, 0.02, 0.01],
                "val_error": [0.55, 0.25, 0.12, 0.08, 0.09, 0.10],
                "test_error": [None, None, None, None, None, 0.25]}
-    r = run(digits_subject(digits, mlp(64, 32), history=history, target_error=0.03))
+    r = run(digits_subject(digits, mlp(64, hidden=32, depth=1), history=history, target_error=0.03))
     f = r.findings
     # the shipped model is the best-validation epoch (index 3); the test error is its only value
     assert f["source"] == "history" and r.details["run"]["epoch"] == 3
@@ -145,13 +130,13 @@ def test_history_with_test_far_above_validation_is_validation_overfitting(digits
 
 def test_without_target_error_there_is_no_avoidable_bias(digits):
     history = {"train_error": [0.3, 0.1], "val_error": [0.35, 0.15]}
-    f = run(digits_subject(digits, mlp(64, 32), history=history)).findings
+    f = run(digits_subject(digits, mlp(64, hidden=32, depth=1), history=history)).findings
     assert f["target_error"] is None and f["avoidable_bias"] is None and f["variance"] == pytest.approx(0.05)
 
 
 def test_the_shared_training_run_trains_once_per_worker(digits):
     """A second probe asking for the trained model gets the cached copy and trains nothing."""
-    s = digits_subject(digits, mlp(64, 32), n_train=300, test=False)
+    s = digits_subject(digits, mlp(64, hidden=32, depth=1), n_train=300, test=False)
     ctx = ProbeContext(seed=0)
     first = run_probe("bias-variance", s, ctx)
     again = run_probe("bias-variance", s, ctx)

@@ -4,7 +4,10 @@ import pytest
 from sklearn.model_selection import train_test_split
 from torch import nn
 
-from data_models import classifier, ctx, digits, regression, regressor
+from zoo.context import ctx
+from zoo.data import digits_raw, regression_arrays
+from zoo.faults import split_by_class
+from zoo.subjects import classifier, regressor
 from dldoctor.probes.run import run_probe
 
 
@@ -26,7 +29,7 @@ def test_two_percent_positives():
 
 
 def test_digits_split_is_balanced():
-    X, y = digits()
+    X, y = digits_raw()
     Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.2, random_state=0)
     r = run(classifier(Xa, ya, val=(Xb, yb)))
     f = r.findings
@@ -39,16 +42,17 @@ def test_digits_split_is_balanced():
 
 
 def test_eval_split_with_other_classes_shows_label_shift():
-    X, y = digits()
-    f = run(classifier(X[y < 5], y[y < 5], val=(X[y >= 5], y[y >= 5]))).findings
+    X, y = digits_raw()
+    train, val = split_by_class(X, y)
+    f = run(classifier(*train, val=val)).findings
     assert f["split_label_tv"] == pytest.approx(1.0)
 
 
-def test_one_hot_targets_and_regression():
-    X, y = digits()
+def test_one_hot_targets_and_regression_arrays():
+    X, y = digits_raw()
     s = classifier(X, np.eye(10, dtype=np.float32)[y])
     s.loss_fn = nn.MSELoss()
     assert run(s).findings["num_classes_seen"] == 10
-    r = run_probe("class-balance", regressor(*regression()), ctx())  # measured nothing: not "ok", and says why
+    r = run_probe("class-balance", regressor(*regression_arrays()), ctx())  # measured nothing: not "ok", and says why
     assert r.status == "not-measured" and "not a classification task" in r.message
     assert all(v is None for v in r.findings.values())

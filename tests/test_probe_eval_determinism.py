@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from general_probes import findings, symptoms
-from internals_models import cnn_subject, digits_subject, mlp
+from zoo.context import findings, symptoms
+from zoo.models import mlp
+from zoo.subjects import cnn_subject, digits_subject
 from torch import nn
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 import torch
-from general_probes import findings, ranking, symptoms
-from internals_models import cnn, cnn_subject, digits_subject, mlp, textbook_step
+from zoo.context import findings, ranking, symptoms
+from zoo.faults import freeze_body, head_only_optimizer
+from zoo.models import cnn, mlp
+from zoo.steps import textbook_step
+from zoo.subjects import cnn_subject, digits_subject
 from torch import nn
 
 
-def freeze_body(model, head):
-    for p in model.parameters():
-        p.requires_grad_(False)
-    for p in head.parameters():
-        p.requires_grad_(True)
+def frozen_but(model, head):
+    """The backbone frozen, an optimizer over the head."""
+    freeze_body(model, head)
     return torch.optim.Adam(head.parameters(), lr=1e-3)
 
 
@@ -29,7 +30,7 @@ def mlp_frozen(train_first: bool):
     model = mlp()
     if train_first:
         trained(model, digits_subject)
-    return digits_subject(model, optimizer=freeze_body(model, model[-1]))
+    return digits_subject(model, optimizer=frozen_but(model, model[-1]))
 
 
 def cnn_frozen(train_first: bool):
@@ -37,7 +38,7 @@ def cnn_frozen(train_first: bool):
     if train_first:
         trained(model, cnn_subject, steps=200)
     s = cnn_subject(model)
-    s.optimizer = freeze_body(model, model[-1])
+    s.optimizer = frozen_but(model, model[-1])
     return s
 
 
@@ -58,13 +59,13 @@ def test_weights_from_another_distribution_are_not_at_init():
     for m in model.modules():
         if isinstance(m, nn.Linear):
             nn.init.xavier_normal_(m.weight)  # e.g. a checkpoint from a model initialised otherwise
-    seen = symptoms("frozen-init", digits_subject(model, optimizer=freeze_body(model, model[-1])))
+    seen = symptoms("frozen-init", digits_subject(model, optimizer=frozen_but(model, model[-1])))
     assert not seen["frozen-at-init"]
 
 
 def test_a_model_not_in_the_optimizer_counts_as_frozen():
     model = mlp()
-    f = findings("frozen-init", digits_subject(model, optimizer=torch.optim.Adam(model[-1].parameters(), lr=1e-3)))
+    f = findings("frozen-init", digits_subject(model, optimizer=head_only_optimizer(model)))
     assert f["frozen_weight_frac"] > 0.5 and f["frozen_max_over_init_bound"] <= 1.0
 
 

@@ -3,7 +3,10 @@ import pytest
 import torch
 from torch import nn
 
-from internals_models import cnn_subject, ctx, digits_subject, mlp, regression_subject
+from zoo.context import ctx
+from zoo.faults import freeze_body, head_only_optimizer, large_init
+from zoo.models import mlp
+from zoo.subjects import cnn_subject, digits_subject, regression_subject
 from dldoctor.probes.run import run_probe
 
 
@@ -26,10 +29,7 @@ def test_healthy_models_have_full_moderate_gradient_flow(make):
 
 
 def test_frozen_body_is_measured():
-    model = mlp()
-    for p in model[:-1].parameters():
-        p.requires_grad_(False)
-    f = findings(digits_subject(model))
+    f = findings(digits_subject(freeze_body(mlp())))
     assert f["frac_frozen"] > 0.9  # all but the 64x10 head of a 64-64-64-10 MLP
     assert f["frac_no_grad"] == 0
 
@@ -43,7 +43,7 @@ def test_fully_frozen_model():
 
 def test_parameters_missing_from_the_optimizer():
     model = mlp()
-    f = findings(digits_subject(model, optimizer=torch.optim.Adam(model[-1].parameters(), 1e-3)))
+    f = findings(digits_subject(model, optimizer=head_only_optimizer(model)))
     assert f["frac_not_in_optimizer"] > 0.9
     assert f["frac_frozen"] == 0
 
@@ -74,11 +74,7 @@ def test_deep_sigmoid_mlp_vanishes():
 def test_deep_net_with_huge_init_explodes():
     torch.manual_seed(0)
     model = nn.Sequential(*[m for _ in range(10) for m in (nn.Linear(64, 64), nn.ReLU())], nn.Linear(64, 10))
-    with torch.no_grad():
-        for layer in model:
-            if isinstance(layer, nn.Linear):
-                layer.weight.normal_(0, 0.5)  # He would be 0.18: x2.8 per layer, 10 layers
-    f = findings(digits_subject(model))
+    f = findings(digits_subject(large_init(model, 0.5)))  # He would be 0.18: x2.8 per layer, 10 layers
     assert f["max_grad_norm"] > 1e3
 
 

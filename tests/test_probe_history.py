@@ -17,6 +17,9 @@ from judged import holds, shape
 import torch
 import torch.nn as nn
 
+from zoo.data import digits
+from zoo.models import mlp
+
 from dldoctor.expert.subject import Subject
 from dldoctor.probes.context import ProbeContext
 from dldoctor.probes.history_file import HistoryError, read_history
@@ -38,13 +41,8 @@ def one_thread():
 
 def digits_run(n_train: int, hidden: int, epochs: int, lr: float) -> dict:
     """Per-epoch mean training loss and validation loss of an MLP on sklearn digits."""
-    from sklearn.datasets import load_digits
-
-    X, y = load_digits(return_X_y=True)
-    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
-    X, y = torch.tensor(X, dtype=torch.float32)[order] / 16, torch.tensor(y)[order]
-    torch.manual_seed(0)
-    m = nn.Sequential(nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 10))
+    X, y = digits(shuffled=True)
+    m = mlp(hidden=hidden)  # seeds torch with 0: the epochs' orders below follow from it
     opt = torch.optim.Adam(m.parameters(), lr)
     xv, yv = X[1200:1500], y[1200:1500]
     train_loss, val_loss = [], []

@@ -4,7 +4,10 @@ import pytest
 import torch
 from torch import nn
 
-from data_models import classifier, ctx, digits, regression, regressor
+from zoo.context import ctx
+from zoo.data import breast_cancer, digits_raw, regression_arrays
+from zoo.faults import nan_at, raw_pixels
+from zoo.subjects import classifier, regressor
 from dldoctor.probes.run import run_probe
 from judged import holds
 
@@ -33,8 +36,8 @@ def cnn():
 
 @pytest.fixture(scope="module")
 def pixels():
-    X, y = digits()
-    return np.round(X * 255 / 16), y  # 8-bit pixel values as floats
+    X, y = digits_raw()
+    return raw_pixels(X), y  # 8-bit pixel values as floats
 
 
 def test_raw_pixels_reach_the_first_layer(pixels):
@@ -55,9 +58,7 @@ def test_raw_pixels_into_a_cnn_are_measured_per_channel(pixels):
 
 
 def test_features_on_wildly_different_scales():
-    from sklearn.datasets import load_breast_cancer
-
-    X, y = load_breast_cancer(return_X_y=True)
+    X, y = breast_cancer()
     f = run(classifier(X, y))
     # breast_cancer's feature stds run from ~0.003 (fractal dimension se) to ~570 (worst area)
     assert f["first_layer_input_scale_log10"] > 4
@@ -71,7 +72,7 @@ def test_features_on_wildly_different_scales():
 def test_standardised_digits_are_healthy():
     from sklearn.preprocessing import StandardScaler
 
-    X, y = digits()
+    X, y = digits_raw()
     f = run(classifier(StandardScaler().fit_transform(X), y))
     assert f["first_layer_input_rms"] == pytest.approx(1.0, abs=0.1)
     assert f["first_layer_input_scale_log10"] < 0.5
@@ -100,14 +101,13 @@ def test_batchnorm_first_counts_as_normalised(pixels):
 
 
 def test_regression_inputs_healthy():
-    f = run(regressor(*regression()))
+    f = run(regressor(*regression_arrays()))
     assert f["first_layer_input_rms"] < 1.5 and f["first_layer_input_scale_log10"] < 0.5
 
 
 def test_nan_inputs_and_a_model_that_crashes():
-    X, y = digits()
-    X = X.copy()
-    X[5, 3] = np.nan
+    X, y = digits_raw()
+    X = nan_at(X.copy(), 5, 3)
     s = classifier(X, y)
     s.model = nn.Sequential(nn.Linear(10, 2))  # wrong input size: crashes at its first layer's matmul
     r = run_probe("input-stats", s, ctx())

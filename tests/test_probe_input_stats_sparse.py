@@ -3,12 +3,13 @@ standardised per column (a rarely non-zero column reaches |z| 30-40) stay silent
 unscaled tabular columns are still found."""
 import numpy as np
 import pytest
-from data_models import classifier, digits
-from general_probes import kb
+from zoo.context import ctx, kb
+from zoo.data import digits_raw
+from zoo.faults import raw_pixels
+from zoo.subjects import classifier
 
 from dldoctor.expert import engine
 from dldoctor.probes.run import run_probe
-from internals_models import ctx
 
 SCALE_SYMPTOMS = ("raw-inputs-large", "first-layer-inputs-large", "first-layer-inputs-rms-large", "feature-scales-differ",
                   "features-offset")
@@ -40,8 +41,8 @@ def test_sparse_standardised_features_are_not_unscaled():
 
 
 def test_raw_pixels_are_still_found():
-    X, y = digits()
-    seen, _ = judged(classifier(np.round(X * 255 / 16), y))
+    X, y = digits_raw()
+    seen, _ = judged(classifier(raw_pixels(X), y))
     assert seen["raw-inputs-large"] and seen["first-layer-inputs-large"] and seen["first-layer-inputs-rms-large"]
 
 

@@ -4,7 +4,10 @@ Classification scores are macro one-vs-rest ROC AUC: 0.5 without signal, 1 for p
 import numpy as np
 import pytest
 
-from data_models import classifier, ctx, digits, regression, regressor
+from zoo.context import ctx
+from zoo.data import breast_cancer, digits_raw, regression_arrays
+from zoo.faults import shuffled_labels
+from zoo.subjects import classifier, regressor
 from dldoctor.probes.run import run_probe
 
 
@@ -16,12 +19,12 @@ def run(subject):
 
 @pytest.fixture(scope="module")
 def data():
-    return digits()
+    return digits_raw()
 
 
 def test_labels_shuffled_apart_from_their_images(data):
     X, y = data
-    r = run_probe("label-alignment", classifier(X, np.random.default_rng(1).permutation(y)), ctx())
+    r = run_probe("label-alignment", classifier(X, shuffled_labels(y, seed=1)), ctx())
     f = r.findings
     # both scores are chance (AUC ~0.5); their difference is sampling noise of ~0.01-0.02
     assert abs(f["learnability_gap"]) < 0.05
@@ -50,27 +53,23 @@ def test_clean_digits(data):
 
 
 def test_clean_breast_cancer():
-    from sklearn.datasets import load_breast_cancer
-
-    f = run(classifier(*load_breast_cancer(return_X_y=True)))
+    f = run(classifier(*breast_cancer()))
     assert f["heldout_score_true"] > 0.95
     assert f["learnability_gap"] > 0.4  # AUC ignores the 63% majority share that accuracy would start from
     assert f["estimated_noise_rate"] < 0.05
 
 
 def test_imbalanced_labels_stay_learnable():
-    from sklearn.datasets import load_breast_cancer
-
-    X, y = load_breast_cancer(return_X_y=True)
+    X, y = breast_cancer()
     keep = (y == 0) | (np.random.default_rng(0).random(len(y)) < 0.05)  # ~18 of 357 benign rows kept
     f = run(classifier(X[keep], 1 - y[keep]))  # 212 positives : ~18 negatives
     assert f["learnability_gap"] > 0.3  # accuracy would start at the ~92% majority share and show no gap
 
 
 def test_regression_uses_r2():
-    X, y = regression()
+    X, y = regression_arrays()
     f = run(regressor(X, y))
     assert f["heldout_score_true"] > 0.5 and f["learnability_gap"] > 0.5
     assert f["estimated_noise_rate"] is None
-    f = run(regressor(X, y[np.random.default_rng(0).permutation(len(y))]))
+    f = run(regressor(X, shuffled_labels(y, seed=0)))
     assert abs(f["learnability_gap"]) < 0.1

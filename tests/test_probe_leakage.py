@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 from sklearn.model_selection import train_test_split
 
-from data_models import classifier, ctx, digits, regression, regressor
+from zoo.context import ctx
+from zoo.data import digits_raw, regression_arrays
+from zoo.subjects import classifier, regressor
 from dldoctor.probes.run import run_probe
 
 
@@ -15,7 +17,7 @@ def run(subject):
 
 @pytest.fixture(scope="module")
 def split():
-    X, y = digits()
+    X, y = digits_raw()
     return train_test_split(X, y, test_size=0.2, random_state=0)
 
 
@@ -50,6 +52,6 @@ def test_proper_digits_split(split):
 
 
 def test_proper_regression_split():
-    X, y = regression()
+    X, y = regression_arrays()
     f = run(regressor(X[:1200], y[:1200], test=(X[1200:], y[1200:]))).findings
     assert f == {"exact_dup_frac": 0.0, "near_dup_frac": 0.0}

@@ -8,8 +8,12 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from debug_models import digits, digits_cnn, digits_mlp, mlp, regression_data, regression_mlp, run
 from judged import holds
+from zoo.context import run
+from zoo.data import digits, loader, regression
+from zoo.faults import negated_cross_entropy
+from zoo.models import mlp
+from zoo.subjects import digits_cnn, digits_mlp, regression_mlp
 
 
 def findings(subject):
@@ -35,13 +39,13 @@ def test_cross_entropy_expects_ln_c_also_through_a_plain_function():
 
 def test_bce_expects_ln_2():
     x, y = digits()
-    f = findings(digits_mlp(model=mlp(n_out=1), y=(y[:, None] > 4).float(), loss_fn=nn.BCEWithLogitsLoss()))
+    f = findings(digits_mlp(model=mlp(n_out=1, depth=1), y=(y[:, None] > 4).float(), loss_fn=nn.BCEWithLogitsLoss()))
     assert f["expected_loss"] == pytest.approx(math.log(2), rel=1e-6)
     assert 0.8 < f["init_loss_ratio"] < 1.3
 
 
 def test_a_negated_loss_has_a_negative_ratio():
-    f = findings(digits_mlp(loss_fn=lambda o, t: -F.cross_entropy(o, t)))
+    f = findings(digits_mlp(loss_fn=negated_cross_entropy))
     assert f["loss_negative"] is True
     assert f["init_loss_ratio"] == pytest.approx(-1, abs=0.3)  # the same magnitude as ln C, negated
 
@@ -56,9 +60,9 @@ def test_an_overconfident_last_layer_starts_far_above_ln_c():
 
 
 def test_unscaled_regression_targets_start_far_above_their_variance():
-    x, y = regression_data()
+    x, y = regression()
     s = regression_mlp()
-    s.train_data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y * 10 + 50), batch_size=64)
+    s.train_data = loader(x, y * 10 + 50, shuffle=False)
     f = findings(s)
     assert f["init_loss_ratio"] > 10  # (50^2 + 100) / 100: the outputs start near 0, the targets at 50
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from general_probes import findings, ranking, symptoms
-from internals_models import digits, digits_subject, loader, regression_subject
+from zoo.context import findings, ranking, symptoms
+from zoo.data import digits, loader
+from zoo.subjects import digits_subject, regression_subject
 from torch import nn
 
 from dldoctor.expert.subject import Subject
@@ -36,8 +37,8 @@ def hand_bce_eps(p, t):
 
 
 def binary(model, loss_fn, lr=1e-3):
-    x, y = digits()
-    return Subject(model=model, train_data=loader(x, (y % 2).float()), loss_fn=loss_fn,
+    x, y = digits(512)
+    return Subject(model=model, train_data=loader(x, (y % 2).float(), shuffle=False), loss_fn=loss_fn,
                    optimizer=lambda ps: torch.optim.Adam(ps, lr=lr))
 
 

@@ -7,11 +7,10 @@ import pytest
 
 from judged import holds
 import torch
-from debug_models import adam, digits_cnn, digits_mlp, run
-
-
-def sgd(lr):
-    return lambda params: torch.optim.SGD(params, lr=lr)
+from zoo.context import run
+from zoo.faults import zero_grad_after_backward
+from zoo.steps import scripted
+from zoo.subjects import adam, digits_cnn, digits_mlp, sgd
 
 
 def findings(subject):
@@ -46,14 +45,7 @@ def test_adam_at_1e_6_is_too_low():
 
 
 def test_a_step_that_never_updates_has_no_best_rate():
-    def step(model, batch, opt, loss_fn):
-        loss = loss_fn(model(batch[0]), batch[1])
-        loss.backward()
-        opt.zero_grad()
-        opt.step()
-        return loss
-
-    f = findings(digits_mlp(train_step=step))
+    f = findings(digits_mlp(train_step=zero_grad_after_backward))
     assert f["best_lr"] is None and f["log10_lr_ratio"] is None
 
 
@@ -62,12 +54,6 @@ def test_the_users_model_is_untouched_and_findings_deterministic():
     before = [p.detach().clone() for p in s.model.parameters()]
     assert findings(s) == findings(s)
     assert all(torch.equal(a, b) for a, b in zip(before, s.model.parameters()))
-
-
-def scripted(values):
-    """A train_step that returns these losses in turn, whatever the rate (the probe reads only them)."""
-    it = iter(values)
-    return lambda model, batch, opt, loss_fn: next(it)
 
 
 def test_batches_of_different_difficulty_make_no_best_rate():

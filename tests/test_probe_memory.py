@@ -4,7 +4,10 @@ import pytest
 from judged import holds
 import torch
 
-from internals_models import cnn, cnn_subject, ctx, digits_subject, mlp, regression_subject, textbook_step
+from zoo.context import ctx
+from zoo.models import cnn, mlp
+from zoo.steps import textbook_step
+from zoo.subjects import cnn_subject, digits_subject, regression_subject
 from dldoctor.probes.run import run_probe
 
 

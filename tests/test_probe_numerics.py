@@ -3,7 +3,10 @@ import pytest
 import torch
 from torch import nn
 
-from internals_models import cnn_subject, ctx, digits_subject, mlp, regression_subject
+from zoo.context import ctx
+from zoo.faults import nan_at
+from zoo.models import mlp
+from zoo.subjects import cnn_subject, digits_subject, regression_subject
 from dldoctor.probes.numerics import STEPS
 from dldoctor.probes.run import run_probe
 
@@ -96,7 +99,7 @@ def test_a_healthy_run_is_not_replayed():
 
 def test_nan_in_the_data():
     subject = digits_subject()
-    subject.train_data.dataset.tensors[0][0, 0] = float("nan")
+    nan_at(subject.train_data.dataset.tensors[0], 0, 0)
     assert findings(subject)["first_nonfinite_module"] == "input"
 
 

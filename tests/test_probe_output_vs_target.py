@@ -7,8 +7,12 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from debug_models import digits, digits_cnn, digits_mlp, mlp, regression_data, regression_mlp, run
 from judged import holds
+from zoo.context import run
+from zoo.data import digits, loader, regression
+from zoo.faults import ends_in, log_softmax_output, sigmoid_output, softmax_output, uint8_inputs
+from zoo.models import mlp
+from zoo.subjects import digits_cnn, digits_mlp, regression_mlp
 
 BOOLS = ("shape_broadcast", "target_dtype_mismatch", "input_dtype_mismatch")
 # judgements the probe used to make itself, now the KB's (its thresholds: kb/symptoms/output-vs-target.yaml)
@@ -42,13 +46,13 @@ def test_healthy_regression_raises_nothing_and_has_no_labels():
 
 
 def test_log_softmax_with_nll_is_healthy():
-    f = findings(digits_mlp(model=mlp(head=nn.LogSoftmax(dim=1)), loss_fn=nn.NLLLoss()))
+    f = findings(digits_mlp(model=log_softmax_output(mlp(depth=1)), loss_fn=nn.NLLLoss()))
     assert fired(f) == set()
 
 
 def test_sigmoid_with_bce_is_healthy():
     x, y = digits()
-    f = findings(digits_mlp(model=mlp(n_out=1, head=nn.Sigmoid()), y=(y[:, None] > 4).float(), loss_fn=nn.BCELoss()))
+    f = findings(digits_mlp(model=sigmoid_output(mlp(n_out=1, depth=1)), y=(y[:, None] > 4).float(), loss_fn=nn.BCELoss()))
     assert fired(f) == set()
 
 
@@ -62,27 +66,27 @@ def test_a_loss_that_squeezes_by_itself_does_not_broadcast():
 
 
 def test_softmax_before_cross_entropy_is_probabilities():
-    assert fired(findings(digits_mlp(model=mlp(head=nn.Softmax(dim=1))))) == {"outputs_probabilities"}
+    assert fired(findings(digits_mlp(model=softmax_output(mlp(depth=1))))) == {"outputs_probabilities"}
 
 
 def test_softmax_before_a_plain_cross_entropy_function_is_probabilities():
-    f = findings(digits_mlp(model=mlp(head=nn.Softmax(dim=1)), loss_fn=lambda o, t: F.cross_entropy(o, t)))
+    f = findings(digits_mlp(model=softmax_output(mlp(depth=1)), loss_fn=lambda o, t: F.cross_entropy(o, t)))
     assert f["outputs_probabilities"] is True
 
 
 def test_sigmoid_before_bce_with_logits_is_probabilities():
     x, y = digits()
-    f = findings(digits_mlp(model=mlp(n_out=1, head=nn.Sigmoid()), y=(y[:, None] > 4).float(), loss_fn=nn.BCEWithLogitsLoss()))
+    f = findings(digits_mlp(model=sigmoid_output(mlp(n_out=1, depth=1)), y=(y[:, None] > 4).float(), loss_fn=nn.BCEWithLogitsLoss()))
     assert fired(f) == {"outputs_probabilities"}
 
 
 def test_log_softmax_before_cross_entropy_is_log_probabilities():
-    assert fired(findings(digits_mlp(model=mlp(head=nn.LogSoftmax(dim=1))))) == {"outputs_log_probabilities"}
+    assert fired(findings(digits_mlp(model=log_softmax_output(mlp(depth=1))))) == {"outputs_log_probabilities"}
 
 
 @pytest.mark.parametrize("head", [nn.Softmax(dim=0), nn.LogSoftmax(dim=0)])
 def test_softmax_over_the_batch_is_the_wrong_dim(head):
-    f = findings(digits_mlp(model=mlp(head=head)))
+    f = findings(digits_mlp(model=ends_in(mlp(depth=1), head)))
     assert f["normalized_wrong_dim"] is True and f["outputs_probabilities"] is False
 
 
@@ -101,9 +105,9 @@ def test_ignore_index_is_not_a_label():
 
 @pytest.mark.parametrize("cast", [lambda y: y.round().long(), lambda y: y.double()])
 def test_integer_or_float64_regression_targets_are_a_dtype_mismatch(cast):
-    x, y = regression_data()
+    x, y = regression()
     s = regression_mlp()
-    s.train_data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, cast(y)), batch_size=64)
+    s.train_data = loader(x, cast(y), shuffle=False)
     assert fired(findings(s)) == {"target_dtype_mismatch"}
 
 
@@ -117,7 +121,7 @@ def test_float_class_labels_converted_by_the_loss_itself_are_fine():
     assert findings(digits_mlp(y=y.float(), loss_fn=lambda o, t: F.cross_entropy(o, t.long())))["target_dtype_mismatch"] is False
 
 
-@pytest.mark.parametrize("x_of", [lambda x: x.double(), lambda x: (x * 255).to(torch.uint8)])
+@pytest.mark.parametrize("x_of", [lambda x: x.double(), uint8_inputs])
 def test_float64_or_uint8_inputs_are_an_input_dtype_mismatch(x_of):
     x, _ = digits()
     f = findings(digits_mlp(x=x_of(x)))  # the forward raises; the dtype is still measured
@@ -130,12 +134,12 @@ def test_a_forward_that_converts_the_inputs_is_not_a_mismatch():
 
 
 def test_deterministic():
-    assert findings(digits_mlp(model=mlp(head=nn.Softmax(dim=1)))) == findings(digits_mlp(model=mlp(head=nn.Softmax(dim=1))))
+    assert findings(digits_mlp(model=softmax_output(mlp(depth=1)))) == findings(digits_mlp(model=softmax_output(mlp(depth=1))))
 
 
 def test_fresh_logits_that_happen_to_be_positive_are_not_probabilities():
     x, y = digits()
-    model = mlp(n_out=1)
+    model = mlp(n_out=1, depth=1)
     with torch.no_grad():
         model[-1].bias.fill_(0.12)  # the edge of the default bias range, every logit in (0, 1)
         model[-1].weight.mul_(0.2)

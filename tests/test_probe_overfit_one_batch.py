@@ -9,7 +9,10 @@ from judged import shape
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from debug_models import adam, digits_cnn, digits_mlp, regression_mlp, run
+from zoo.context import run
+from zoo.faults import negated_cross_entropy, zero_grad_after_backward
+from zoo.steps import scripted
+from zoo.subjects import adam, digits_cnn, digits_mlp, regression_mlp, sgd
 
 from dldoctor.probes.overfit_one_batch import HOLD, MAX_STEPS
 
@@ -35,12 +38,12 @@ def test_label_smoothing_converges_to_its_floor():
 
 
 def test_a_negated_loss_makes_the_error_go_up():
-    f = findings(digits_mlp(loss_fn=lambda o, t: -F.cross_entropy(o, t)))
+    f = findings(digits_mlp(loss_fn=negated_cross_entropy))
     # the optimizer lowers -CE by raising CE: the error grows without bound
     assert shape("overfit-one-batch", f) == "goes-up" and f["final_ratio"] > 2
 
 
-@pytest.mark.parametrize("opt", [adam(10), lambda p: torch.optim.SGD(p, lr=10)])
+@pytest.mark.parametrize("opt", [adam(10), sgd(10)])
 def test_a_learning_rate_of_10_explodes(opt):
     assert shape("overfit-one-batch", findings(digits_mlp(optimizer=opt))) == "explodes"
 
@@ -51,26 +54,13 @@ def test_a_nan_loss_explodes_at_its_step():
 
 
 def test_zero_grad_between_backward_and_step_plateaus():
-    def step(model, batch, opt, loss_fn):
-        loss = loss_fn(model(batch[0]), batch[1])
-        loss.backward()
-        opt.zero_grad()  # wipes the gradients: the step does nothing
-        opt.step()
-        return loss
-
-    f = findings(digits_mlp(train_step=step))
+    f = findings(digits_mlp(train_step=zero_grad_after_backward))
     assert shape("overfit-one-batch", f) == "plateaus" and f["final_ratio"] == pytest.approx(1.0)
 
 
 def test_a_tiny_learning_rate_plateaus():
     f = findings(digits_mlp(optimizer=adam(1e-6)))
     assert shape("overfit-one-batch", f) == "plateaus" and f["final_ratio"] > 0.95
-
-
-def scripted(values):
-    """A train_step that returns these losses in turn (the probe reads only what the step returns)."""
-    it = iter(values)
-    return lambda model, batch, opt, loss_fn: next(it)
 
 
 def test_the_run_stops_once_converged_for_hold_steps():

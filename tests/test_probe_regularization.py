@@ -6,7 +6,9 @@ import time
 import pytest
 import torch
 import torch.nn as nn
-from debug_models import digits_cnn, digits_mlp, mlp, regression_mlp, run
+from zoo.context import run
+from zoo.models import mlp
+from zoo.subjects import digits_cnn, digits_mlp, regression_mlp
 
 optim = torch.optim
 
@@ -22,7 +24,7 @@ def test_no_regularization_reads_zero_and_ratio_one():
 # Usual settings cost a few percent of the initial loss at most: the ratio stays under ~2
 # (dropout 0.2 reads ~1.3, AdamW 0.01-0.05 ~1.0); 3 separates them from the faults below (5-10).
 @pytest.mark.parametrize("make", [
-    lambda: digits_mlp(model=mlp(dropout=0.2), optimizer=lambda p: optim.AdamW(p, lr=1e-3, weight_decay=0.01)),
+    lambda: digits_mlp(model=mlp(depth=1, dropout=0.2), optimizer=lambda p: optim.AdamW(p, lr=1e-3, weight_decay=0.01)),
     lambda: digits_cnn(optimizer=lambda p: optim.AdamW(p, lr=1e-3, weight_decay=0.05)),
     lambda: regression_mlp(optimizer=lambda p: optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=5e-4)),
 ], ids=["mlp-dropout-0.2-adamw-0.01", "cnn-adamw-0.05", "regression-sgd-wd-5e-4"])
@@ -34,7 +36,7 @@ def test_usual_regularization_barely_slows_the_fit(make):
 
 
 @pytest.mark.parametrize("make", [
-    lambda: digits_mlp(model=mlp(dropout=0.9)),
+    lambda: digits_mlp(model=mlp(depth=1, dropout=0.9)),
     lambda: digits_mlp(optimizer=lambda p: optim.Adam(p, lr=1e-3, weight_decay=1.0)),
     lambda: regression_mlp(optimizer=lambda p: optim.SGD(p, lr=0.1, weight_decay=1.0)),
 ], ids=["dropout-0.9", "adam-l2-1.0", "regression-sgd-wd-1.0"])
@@ -51,4 +53,4 @@ def test_the_largest_settings_are_read():
 
 
 def test_deterministic():
-    assert findings(digits_mlp(model=mlp(dropout=0.5))) == findings(digits_mlp(model=mlp(dropout=0.5)))
+    assert findings(digits_mlp(model=mlp(depth=1, dropout=0.5))) == findings(digits_mlp(model=mlp(depth=1, dropout=0.5)))

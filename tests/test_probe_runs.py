@@ -7,7 +7,11 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from debug_models import digits, digits_cnn, digits_mlp, kb_patterns, mlp, regression_mlp, run
+from zoo.context import kb_patterns, run
+from zoo.data import digits, loader
+from zoo.faults import sigmoid_output, uint8_inputs
+from zoo.models import mlp
+from zoo.subjects import digits_cnn, digits_mlp, regression_mlp
 
 from dldoctor.probes.runs import classify
 
@@ -46,7 +50,7 @@ def test_float64_inputs_into_a_float32_model_are_a_dtype_error():
 def test_uint8_images_into_a_cnn_are_a_dtype_error_in_the_first_conv():
     x, y = digits()
     s = digits_cnn()
-    s.train_data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset((x * 16).to(torch.uint8).view(-1, 1, 8, 8), y), batch_size=64)
+    s.train_data = loader(uint8_inputs(x).view(-1, 1, 8, 8), y, shuffle=False)
     f = crash(s)
     assert (f["failure_kind"], f["failure_module"]) == ("dtype-casting", "features.0")
 
@@ -66,7 +70,7 @@ def test_label_equal_to_the_number_of_outputs_is_out_of_range_in_the_loss():
 ])
 def test_target_dtypes_the_loss_rejects_are_dtype_errors(loss_fn, y_of):
     x, y = digits()
-    model = mlp(head=nn.Sigmoid()) if isinstance(loss_fn, nn.BCELoss) else None
+    model = sigmoid_output(mlp(depth=1)) if isinstance(loss_fn, nn.BCELoss) else None
     f = crash(digits_mlp(y=y_of(y), loss_fn=loss_fn, model=model))
     assert (f["failure_kind"], f["failure_stage"]) == ("dtype-casting", "loss")
 
@@ -77,7 +81,7 @@ def test_outputs_cut_short_are_a_batch_size_shape_mismatch():
 
 
 def test_parameters_on_another_device_are_a_device_mismatch():
-    f = crash(digits_mlp(model=mlp().to("meta")))
+    f = crash(digits_mlp(model=mlp(depth=1).to("meta")))
     assert (f["failure_kind"], f["failure_module"]) == ("device-mismatch", "0")
 
 

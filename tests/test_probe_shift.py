@@ -3,7 +3,10 @@ import numpy as np
 import pytest
 from sklearn.model_selection import train_test_split
 
-from data_models import classifier, ctx, digits, regression, regressor
+from zoo.context import ctx
+from zoo.data import digits_raw, regression_arrays
+from zoo.faults import split_by_class
+from zoo.subjects import classifier, regressor
 from dldoctor.probes.run import run_probe
 
 
@@ -15,7 +18,7 @@ def run(subject):
 
 @pytest.fixture(scope="module")
 def split():
-    X, y = digits()
+    X, y = digits_raw()
     return train_test_split(X, y, test_size=0.2, random_state=0)
 
 
@@ -46,7 +49,7 @@ def test_random_digits_split(split):
 
 
 def test_random_regression_split():
-    X, y = regression()
+    X, y = regression_arrays()
     f = run(regressor(X[:1200], y[:1200], val=(X[1200:], y[1200:]))).findings
     assert abs(f["domain_auc"] - 0.5) < 0.08
     assert f["frac_features_shifted"] < 0.2  # 8 features, ~1% false rejections each
@@ -54,7 +57,8 @@ def test_random_regression_split():
 
 
 def test_label_shift_between_digit_subsets():
-    X, y = digits()
-    f = run(classifier(X[y < 5], y[y < 5], val=(X[y >= 5], y[y >= 5]))).findings
+    X, y = digits_raw()
+    train, val = split_by_class(X, y)
+    f = run(classifier(*train, val=val)).findings
     assert f["label_shift_tv"] == pytest.approx(1.0)
     assert f["domain_auc"] > 0.9

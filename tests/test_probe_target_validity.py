@@ -5,21 +5,22 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from general_probes import findings, ranking, symptoms
-from internals_models import digits, loader, mlp
+from zoo.context import ranking, symptoms
+from zoo.data import digits, loader
+from zoo.models import mlp
 from torch import nn
 
 from dldoctor.expert.subject import Subject
 
 
 def subject(targets, loss_fn, n_out=10):
-    x, _ = digits()
-    return Subject(model=mlp(n_out=n_out), train_data=loader(x, targets), loss_fn=loss_fn,
+    x, _ = digits(512)
+    return Subject(model=mlp(n_out=n_out), train_data=loader(x, targets, shuffle=False), loss_fn=loss_fn,
                    optimizer=lambda ps: torch.optim.Adam(ps, lr=1e-3))
 
 
 def multi_hot():
-    _, y = digits()
+    _, y = digits(512)
     t = F.one_hot(y, 10).float()
     t[torch.arange(len(y)), (y + 3) % 10] = 1.0  # every digit also tagged with a second label
     return t
@@ -36,14 +37,14 @@ def test_multi_hot_into_a_hand_written_cross_entropy_fires_too():
 
 
 def mixup():
-    _, y = digits()
+    _, y = digits(512)
     lam = 0.7
     return lam * F.one_hot(y, 10).float() + (1 - lam) * F.one_hot(y.roll(1), 10).float()
 
 
 HEALTHY = {
-    "label-smoothing-class-indices": lambda: subject(digits()[1], nn.CrossEntropyLoss(label_smoothing=0.1)),
-    "smoothed-one-hot-by-hand": lambda: subject(F.one_hot(digits()[1], 10).float() * 0.9 + 0.01, nn.CrossEntropyLoss()),
+    "label-smoothing-class-indices": lambda: subject(digits(512)[1], nn.CrossEntropyLoss(label_smoothing=0.1)),
+    "smoothed-one-hot-by-hand": lambda: subject(F.one_hot(digits(512)[1], 10).float() * 0.9 + 0.01, nn.CrossEntropyLoss()),
     "mixup-soft-targets": lambda: subject(mixup(), nn.CrossEntropyLoss()),
     "multi-label-bce-with-logits": lambda: subject(multi_hot(), nn.BCEWithLogitsLoss()),
 }
@@ -56,7 +57,7 @@ def test_valid_targets_stay_silent(name):
 
 
 def test_bce_targets_coded_minus_one_one_fire():
-    _, y = digits()
+    _, y = digits(512)
     seen = symptoms("target-validity", subject((y % 2).float().unsqueeze(1) * 2 - 1, nn.BCEWithLogitsLoss(), n_out=1))
     assert seen["binary-targets-outside-unit"]
 

@@ -4,7 +4,11 @@ import pytest
 from judged import holds
 import torch
 
-from internals_models import cnn_subject, ctx, digits_subject, mlp, regression_subject, textbook_step
+from zoo.context import ctx
+from zoo.faults import missing_zero_grad
+from zoo.models import mlp
+from zoo.steps import textbook_step
+from zoo.subjects import cnn_subject, digits_subject, regression_subject
 from dldoctor.probes.run import run_probe
 
 
@@ -12,14 +16,6 @@ def audit(subject):
     out = run_probe("train-step-audit", subject, ctx())
     assert out.status == "ok", out.message
     return out.findings
-
-
-def no_zero_grad(model, batch, optimizer, loss_fn):
-    x, y = batch
-    loss = loss_fn(model(x), y)
-    loss.backward()
-    optimizer.step()
-    return loss
 
 
 def ends_in_eval(model, batch, optimizer, loss_fn):
@@ -79,7 +75,7 @@ def test_eval_mode_needs_a_mode_dependent_layer():
 
 @pytest.mark.parametrize("make", [digits_subject, regression_subject])
 def test_missing_zero_grad_doubles_the_gradient(make):
-    f = audit(make(mlp(dropout=0.3) if make is digits_subject else None, train_step=no_zero_grad))
+    f = audit(make(mlp(dropout=0.3) if make is digits_subject else None, train_step=missing_zero_grad))
     # lr 0 keeps the weights, the seed keeps the dropout masks: call 2 sees g + g
     assert f["grad_accumulation_ratio"] == pytest.approx(2.0, abs=0.05)
 

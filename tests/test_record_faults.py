@@ -20,6 +20,7 @@ from benchmarks.record_faults import FAULTS, HEALTHY, digits, judge, run  # noqa
 from dldoctor.probes.record import measure_file  # noqa: E402
 from dldoctor.probes.watch import watch  # noqa: E402
 from dldoctor.probes.watch_pace import FULL, Pace  # noqa: E402
+from zoo.faults import softmax_output  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +117,7 @@ def test_grad_carry_grows_without_zero_grad():
 
 
 def test_first_batches_inputs_and_outputs():
-    w, rows = _loop(steps=10, x_scale=100.0, model=nn.Sequential(nn.Linear(8, 3), nn.Softmax(dim=1)))
+    w, rows = _loop(steps=10, x_scale=100.0, model=softmax_output(nn.Linear(8, 3)))
     inputs = [i for r in rows for i in r.get("inputs", [])]
     outputs = [o for r in rows for o in r.get("outputs", [])]
     assert len(inputs) == 3 and len(outputs) == 3

@@ -27,15 +27,15 @@ def mlp(hidden: int = 128):
 
 def digits_subject(model=None, scale: float = 1 / 16, shuffle: bool = True, sort_by_class: bool = False, **extra):
     """A digits subject dict; ``extra`` keys (optimizer, loss_fn, train_step...) override the defaults."""
-    import numpy as np
     import torch
     from torch import nn
+
+    from dldoctor.examples.builtin.faults import sort_by_class as sort_rows
 
     torch.manual_seed(0)
     X_tr, X_val, y_tr, y_val = digits_arrays(scale)
     if sort_by_class:
-        order = np.argsort(y_tr, kind="stable")
-        X_tr, y_tr = X_tr[order], y_tr[order]
+        X_tr, y_tr = sort_rows(X_tr, y_tr)
     subject = {
         "model": model if model is not None else mlp(),
         "train_data": loader(X_tr, y_tr, shuffle=shuffle),

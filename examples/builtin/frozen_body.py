@@ -1,5 +1,6 @@
 """A freezing loop meant for one layer that froze every layer but the output head."""
 from dldoctor.examples.builtin.digits_data import digits_subject
+from dldoctor.examples.builtin.faults import freeze_body
 
 
 def subject():
@@ -8,8 +9,4 @@ def subject():
 
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 10))
-    head = "4."
-    for name, param in model.named_parameters():
-        if not name.startswith(head):  # meant: freeze only layer "0."
-            param.requires_grad = False
-    return digits_subject(model=model)
+    return digits_subject(model=freeze_body(model))  # meant: freeze only layer "0."

@@ -1,11 +1,10 @@
 """The model ends in ``nn.Softmax`` while ``nn.CrossEntropyLoss`` expects logits."""
-from dldoctor.examples.builtin.digits_data import digits_subject
+from dldoctor.examples.builtin.digits_data import digits_subject, mlp
+from dldoctor.examples.builtin.faults import softmax_output
 
 
 def subject():
     import torch
-    from torch import nn
 
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10), nn.Softmax(dim=1))
-    return digits_subject(model=model)
+    return digits_subject(model=softmax_output(mlp(hidden=128), dim=1))
