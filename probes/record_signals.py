@@ -14,7 +14,9 @@ FINDINGS = (
     Finding('input_absmax', 'number', 'largest |value| in the first batches of model inputs'),
     Finding('input_std', 'number', 'median standard deviation of the first batches of model inputs'),
     Finding('outputs_simplex_dev', 'number', 'over the first batches, the largest distance of an output row sum from 1 plus the most negative output: 0 when the outputs are probabilities'),
-    Finding('loss_over_chance_end', 'number', "the curve's end level / ln(classes) (classes: the watch's `classes`, or the output width when the first loss is within 2x of ln(width))"),
+    Finding('loss_over_chance_end', 'number', "the curve's end level / ln(classes) (classes: the watch's `classes`, else the output width)"),
+    Finding('loss_over_chance_start', 'number', "the curve's start level / ln(classes): near 1 for a cross-entropy at init"),
+    Finding('classes_given', 'bool', 'the watch was told the class count (classes=); else it is read from the output width'),
     Finding('first_last_grad_ratio_init', 'number', 'at the first record step (before any update): gradient RMS of the first weight layer / of the last'),
     Finding('dead_frac_init', 'number', 'at the first record step (before any update): largest share of dead units over ReLU layers'),
     Finding('dead_frac_rise', 'number', 'dead_frac_late - dead_frac_init: units that died during the run'),
@@ -35,17 +37,14 @@ def _num(v):
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
-def _classes(header: dict, outputs: list[dict], start) -> int | None:
+def _classes(header: dict, outputs: list[dict]) -> tuple[int | None, bool]:
+    """(class count, whether the watch was told it): the header's ``classes``, else the one output width."""
     c = header.get("classes")
-    if isinstance(c, int) and c >= 2:
-        return c
+    if isinstance(c, int) and not isinstance(c, bool) and c >= 2:
+        return c, True
     widths = {o.get("width") for o in outputs}
-    if len(widths) != 1:
-        return None
-    w = widths.pop()
-    if not isinstance(w, int) or w < 2 or start is None:
-        return None
-    return w if 0.5 <= start / math.log(w) <= 2.0 else None  # a cross-entropy at init starts near ln(C)
+    w = widths.pop() if len(widths) == 1 else None
+    return (w, False) if isinstance(w, int) and not isinstance(w, bool) and w >= 2 else (None, False)
 
 
 def findings(header: dict, steps: list[dict], rec: list[dict], shape: dict, at: list[int], losses: list[float],
@@ -63,9 +62,10 @@ def findings(header: dict, steps: list[dict], rec: list[dict], shape: dict, at: 
     devs = [(_num(o.get("rowsum_dev")), _num(o.get("min"))) for o in outputs if (o.get("width") or 0) >= 2]
     if devs and all(d is not None and m is not None for d, m in devs):
         f["outputs_simplex_dev"] = max(d + max(0.0, -m) for d, m in devs)
-    c = _classes(header, outputs, shape.get("start"))
-    if c is not None and shape.get("end") is not None:
-        f["loss_over_chance_end"] = shape["end"] / math.log(c)
+    c, f["classes_given"] = _classes(header, outputs)
+    if c is not None:
+        f["loss_over_chance_end"] = None if shape.get("end") is None else shape["end"] / math.log(c)
+        f["loss_over_chance_start"] = None if shape.get("start") is None else shape["start"] / math.log(c)
 
     first = rec[0] if rec else None
     if first is not None and first.get("step") == 0:  # measured in the forward and backward before the first update

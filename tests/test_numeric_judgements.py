@@ -4,7 +4,7 @@ threshold moves.  The findings are plain numbers, judged through the built-in KB
 last tests, which run the probes on outputs that are not finite and on constant layers).
 
 The thresholds and their reasons: kb/symptoms/output-vs-target.yaml, activations.yaml,
-input-stats.yaml, loss-at-init.yaml.
+input-stats.yaml, loss-at-init.yaml, record.yaml.
 """
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ SIGMOID_BCE_LOGITS = {"loss_kind": "bce-logits", "output_columns": 1, "class_pro
 LOG_SOFTMAX_CE = dict(SOFTMAX_CE, class_prob_dev=0.99, class_logprob_dev=1e-7, output_min=-9.0, output_max=-0.1)
 LOGITS_NLL = dict(SOFTMAX_CE, loss_kind="nll", class_prob_dev=1.3, class_logprob_dev=2.4, output_min=-0.35, output_max=0.25)
 SOFTMAX_OVER_BATCH = dict(SOFTMAX_CE, batch_prob_dev=1e-7, batch_logprob_dev=4.2, class_prob_dev=0.8, class_logprob_dev=2.1)
+# A watch record whose loss stayed at chance, C read from the output width.
+RECORD_AT_CHANCE = {"loss_over_chance_end": 0.95, "loss_over_chance_start": 1.0, "classes_given": False}
 
 # (symptom, probe, base findings (the symptom holds), finding, value that keeps it, value that breaks it)
 EDGES = [
@@ -67,6 +69,11 @@ EDGES = [
     # a loss that cannot be negative (a positive uninformed loss) is more than 1e-6 below zero
     ("init-loss-negative", "loss-at-init", {"init_loss": -2.3, "expected_loss": 2.3}, "init_loss", -1.1e-6, -0.9e-6),
     ("init-loss-negative", "loss-at-init", {"init_loss": -2.3, "expected_loss": 2.3}, "expected_loss", 1e-9, 0.0),
+    # the watch's record: a loss that ended within 10 % of ln C, C told or read from a width whose ln the loss started near
+    ("record-loss-at-chance", "record", RECORD_AT_CHANCE, "loss_over_chance_end", 0.91, 0.89),
+    ("record-loss-at-chance", "record", RECORD_AT_CHANCE, "loss_over_chance_start", 0.5, 0.49),
+    ("record-loss-at-chance", "record", RECORD_AT_CHANCE, "loss_over_chance_start", 2.0, 2.01),
+    ("record-loss-at-chance", "record", dict(RECORD_AT_CHANCE, loss_over_chance_start=3.0, classes_given=True), "classes_given", True, False),
 ]
 
 
