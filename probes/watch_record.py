@@ -38,7 +38,10 @@ import json
 import time
 from pathlib import Path
 
-from dldoctor.probes.json_value import clean as _clean, plain as _plain
+import torch
+
+from dldoctor.probes.json_value import clean as _clean, finite as _finite, plain as _plain
+from dldoctor.probes.watch_signals import GradCarry
 
 VERSION = 1
 FLUSH_S = 1.0  # the file is flushed at most this often (and on close)
@@ -73,3 +76,51 @@ class RecordFile:
 
     def close(self) -> None:
         self._file.close()
+
+
+class Rows:
+    """The step rows: a window's losses and times and, on a record step, the per-layer numbers
+    (probes/watch_layers.py), memory, learning rates and the gradient-reset check: every tensor of
+    the row reaches the host in one transfer."""
+
+    def __init__(self, t0: float, layers, carry, gauges: tuple, optimizer, first, rank, pace):
+        self.t0, self.layers, self.carry, self.optimizer, self.first, self.rank, self.pace = t0, layers, carry, optimizer, first, rank, pace
+        self.gauge, self.host = gauges
+
+    def step(self, k: int, recorded: bool, losses: list, timing: dict, overhead: float, skipped: bool) -> dict:
+        row = {"kind": "step", "step": k, "t": round(time.perf_counter() - self.t0, 4)}
+        tensors = [x for x in losses if x.__class__ is not float]
+        layer, layout = self.layers.tensors() if recorded else ([], None)
+        carry = self.carry.take() if recorded and self.carry is not None else None
+        flat = self._to_host(tensors + layer + list(carry or ())) if tensors or layer or carry else []
+        on_host = iter(flat)
+        row["losses"] = [_finite(x if x.__class__ is float else next(on_host)) for x in losses]
+        row["loss"] = row["losses"][-1] if losses else None
+        row.update(timing)
+        if recorded:
+            row["stride"] = self.pace.stride
+        row["overhead_s"] = round(overhead, 6)
+        row.update(self.first.take())
+        if recorded:
+            n = len(tensors)
+            row.update(self.layers.values(flat[n:n + len(layer)], layout, skipped))
+            self._state(row, flat[n + len(layer):] if carry else None)
+        row.update(self.rank.fields(recorded))
+        return row
+
+    def _to_host(self, tensors: list) -> list:
+        """The values of 0-d tensors, in one host transfer."""
+        try:
+            return torch.stack(tensors).tolist()
+        except RuntimeError:  # several devices or shapes: one by one onto the model's device
+            return torch.stack([t.reshape(()).to(self.layers.device, torch.float32) for t in tensors]).tolist()
+
+    def _state(self, row: dict, carry) -> None:
+        """Memory, learning rates and the gradient-reset check of a record step."""
+        row["memory_mb"] = self.gauge.read(time.perf_counter() - self.t0)
+        if self.host is not None:  # on CUDA the host heap too: a retained graph's nodes live there
+            row["host_mb"] = self.host.read(time.perf_counter() - self.t0)
+        if self.optimizer is not None:
+            row["lr"] = [_plain(g.get("lr")) for g in self.optimizer.param_groups]
+        if carry:
+            row["grad_carry"] = _finite(GradCarry.ratio(*carry))
