@@ -132,7 +132,7 @@ class Watch:
         self._record_next, self._urgent_done, self._after, self._d_after = True, False, False, None
         self._checks = Checks(self.on_warning, self.warmup, self.check_share, self._kb, self._stream, self.warnings)
         self._rank = _attach_rank(self.model, self._params, self.path, self.header)  # probes/watch_rank.py
-        self.path = self._rank.path  # under torch.distributed: this rank's own file
+        self.path, self._fingerprints = self._rank.path, self._rank.fingerprints  # under torch.distributed: this rank's own file
         if self.path is not None:
             self._file = RecordFile(self.path, self.header)  # the header waits for the first batch's size
         self._first = FirstBatches(self.model)
@@ -190,14 +190,18 @@ class Watch:
             self._d_after, self._after = d, False
         if loss is not None:
             if torch.is_tensor(loss):
-                if loss.numel() != 1:
+                if not loss.dim():
+                    loss = loss.detach()
+                elif loss.numel() == 1:
+                    loss = loss.detach().reshape(())
+                else:
                     raise TypeError(f"w.step wants the scalar loss, got a tensor of shape {tuple(loss.shape)}")
-                loss = loss.detach() if not loss.dim() else loss.detach().reshape(())
             else:
                 loss = float(loss)
             self._win_losses.append(loss)
         k = self._step
-        self._rank.end_step()
+        if self._fingerprints:  # under torch.distributed: this step's batch fingerprint
+            self._rank.end_step()
         recorded, checked, excess = self._record_next, 0.0, 0.0
         if recorded:
             extra, self._layers.spent = self._layers.spent, 0.0  # its ReLU hooks, and the gradient hook
@@ -212,7 +216,7 @@ class Watch:
             checked = self._check(k, urgent=bad and not self._urgent_done)
             self._urgent_done = self._urgent_done or bad
         self._step = k + 1
-        self._record_next = self._pace.is_record(self._step)
+        self._record_next = (k + 1) % self._pace.stride == 0  # Pace.is_record, inlined: this runs every step
         if self._record_next or recorded:
             hk.arm(self._record_next)
         hk.t_data, hk.stepped, self._after = None, False, recorded
