@@ -1,5 +1,5 @@
-"""Per-layer measurements a watch can afford every few steps: a fixed-size sample of each weight
-tensor (for update-to-weight ratios), the layer of each sampled element, and gradient norms in one call."""
+"""A fixed-size sample of each weight tensor: what the watch can afford to copy every few steps (for
+update-to-weight ratios, probes/watch_layers.py) and to fingerprint (probes/watch_rank.py)."""
 from __future__ import annotations
 
 import torch
@@ -16,18 +16,3 @@ def sample(p: torch.Tensor) -> torch.Tensor:
         return flat
     flat = flat.view(-1)
     return flat[:: -(-flat.numel() // SAMPLE)]
-
-
-def segments(samples: list) -> torch.Tensor | None:
-    """The layer index of every element of the concatenated samples (None when they span devices)."""
-    if not samples or len({s.device for s in samples}) > 1:
-        return None
-    sizes = torch.tensor([s.numel() for s in samples], device=samples[0].device)
-    return torch.repeat_interleave(torch.arange(len(samples), device=samples[0].device), sizes)
-
-
-def norms(tensors: list) -> list:
-    try:
-        return list(torch._foreach_norm(tensors, 2, dtype=torch.float32))
-    except (RuntimeError, TypeError):  # mixed layouts or an older signature: one by one
-        return [torch.linalg.vector_norm(t.float()) for t in tensors]

@@ -13,6 +13,8 @@ batches, or one norm on a record step.
 """
 from __future__ import annotations
 
+import time
+
 import torch
 
 FIRST = 3  # batches whose inputs and outputs are described
@@ -79,6 +81,7 @@ class FirstBatches:
 class GradCarry:
     def __init__(self, param: torch.Tensor):
         self.param, self._handle, self._incoming, self.value = param, None, None, None
+        self.spent = 0.0  # seconds in its gradient hook, for the watch's pace
 
     def arm(self) -> None:
         """Watch the gradients backward brings the parameter until the next ``at_step``."""
@@ -87,22 +90,29 @@ class GradCarry:
             self._handle = self.param.register_hook(self._on_grad)
 
     def _on_grad(self, g) -> None:
+        t = time.perf_counter()
         n = torch.linalg.vector_norm(g.detach(), dtype=torch.float32)
         self._incoming = n if self._incoming is None else self._incoming + n
+        self.spent += time.perf_counter() - t
 
     def at_step(self) -> None:
-        """At ``optimizer.step``: the ratio (a tensor, no host sync) for the record step."""
+        """At ``optimizer.step``: the ratio's two norms (tensors, no host sync) for the record step."""
         if self._handle is None:
             return
         self._handle.remove()
         self._handle = None
         g = self.param.grad
         if self._incoming is not None and g is not None and not g.is_sparse:
-            self.value = torch.linalg.vector_norm(g.detach(), dtype=torch.float32) / self._incoming.clamp_min(1e-30)
+            self.value = (torch.linalg.vector_norm(g.detach(), dtype=torch.float32), self._incoming)
 
     def take(self):
+        """(|.grad| at the step, the sum of the incoming norms) as 0-d tensors, or None."""
         v, self.value = self.value, None
         return v
+
+    @staticmethod
+    def ratio(at_step: float, incoming: float) -> float:
+        return at_step / max(incoming, 1e-30)
 
     def close(self) -> None:
         if self._handle is not None:

@@ -6,9 +6,15 @@ ranks the causes (``expert.engine``).  It warns, each at most once, when a recor
 present (an exploding or rising loss, a plateau at chance, vanishing updates, a NaN, gradients not
 reset, ...) and when a cause crosses the report threshold; the message names the engine's top cause.
 The engine is imported lazily: ``expert/`` stays torch-free and the probes never import it at load.
+
+``Checks`` decides when: on record steps from step ``warmup``, within ``share`` of the run's wall
+time, spent before it is used (a check runs once the share of the time so far covers the previous
+check's cost too), and at once for a non-finite value.
 """
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import dataclass
 
 THRESHOLD = 0.5  # a cause at this belief is reported, as in `dldoctor diagnose`
@@ -66,3 +72,47 @@ def _show(v) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
+class DoomedRun(RuntimeError):
+    """Raised by ``w.step`` under ``on_warning="raise"`` when a KB symptom turns present."""
+
+    def __init__(self, message: str, symptom: str, cause: str | None, step: int):
+        super().__init__(message)
+        self.symptom, self.cause, self.step = symptom, cause, step
+
+
+class Checks:
+    """The watch's early-warning checks: ``on_warning`` "print" (to ``stream``), "raise" or "off"."""
+
+    def __init__(self, on_warning: str, warmup: int, share: float, kb, stream, warnings: list):
+        self.on_warning, self.warmup, self.share, self.stream, self.warnings = on_warning, warmup, share, stream, warnings
+        self.spent = self._last = 0.0
+        self._early = self._load(kb) if on_warning != "off" else None
+
+    def _load(self, kb):
+        from dldoctor.expert.problems import KBError
+
+        try:
+            return EarlyWarning(kb)
+        except (KBError, ValueError, OSError, ImportError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            print(f"dldoctor watch: early warnings are off (the knowledge base did not load: {first})", file=self.stream or sys.stderr)
+            return None
+
+    def run(self, k: int, elapsed: float, findings, urgent: bool = False) -> float:
+        """Judge ``findings()`` (the record so far) at step ``k`` when the share allows; the seconds it took."""
+        if self._early is None or self._early.done:
+            return 0.0
+        if not urgent and (k < self.warmup or self.spent + self._last > self.share * elapsed):
+            return 0.0
+        t = time.perf_counter()
+        found = self._early.check(k, findings())
+        spent = self._last = time.perf_counter() - t
+        self.spent += spent
+        for w in found:
+            self.warnings.append(w.message)
+            if self.on_warning == "raise":
+                raise DoomedRun(w.message, w.symptom, w.cause, k)
+            print(w.message, file=self.stream or sys.stderr)
+        return spent
