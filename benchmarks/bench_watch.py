@@ -61,13 +61,16 @@ def sync(device) -> None:
         torch.cuda.synchronize(device)
 
 
+WARMUP: dict = {}  # watch(warmup=...) when --warmup is given; else the watch's default, as users get it
+
+
 def run(model, opt, data, steps: int, variant: str | None, device, folder: str) -> tuple[float, float]:
     """(CPU seconds, wall seconds) per step of ``steps`` steps of ``variant`` (None: the plain loop)."""
     loss_fn = nn.CrossEntropyLoss()
     w = None
     if variant in ("every=10", "every=1"):  # set-up (the KB from its cache, the file) is once per run, not per step
-        w = watch(model, opt, record=Path(folder) / "bench.jsonl", every=int(variant.split("=")[1]), warmup=0,
-                  stream=io.StringIO()).start()  # checks run; their lines (random labels) are not shown
+        w = watch(model, opt, record=Path(folder) / "bench.jsonl", every=int(variant.split("=")[1]), **WARMUP,
+                  stream=io.StringIO()).start()  # checks run (from step warmup); their lines (random labels) are not shown
     anomaly = torch.autograd.set_detect_anomaly(True) if variant == "anomaly" else None
     try:
         sync(device)
@@ -126,7 +129,11 @@ def main(argv=None) -> int:
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: steadier on a shared machine)")
     p.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS))
+    p.add_argument("--warmup", type=int, default=None,
+                   help="the watch's warmup (first step an early-warning check may run); default: the watch's own (100)")
     args = p.parse_args(argv)
+    if args.warmup is not None:
+        WARMUP["warmup"] = args.warmup
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     print(f"watch overhead, {args.device}, batch {args.batch}, {args.steps} steps a run, median of {args.pairs} alternating "

@@ -73,20 +73,34 @@ def _fingerprint(dirs: list[Path], builtin: bool) -> str:
     return h.hexdigest()[:32]
 
 
+_LOADED: dict = {}  # fingerprint -> the KB read in this process: a second watch or diagnosis reads no file
+_LOADED_MAX = 4
+
+
+def _keep(fingerprint: str, kb):
+    if len(_LOADED) >= _LOADED_MAX:
+        _LOADED.pop(next(iter(_LOADED)))
+    _LOADED[fingerprint] = kb
+    return kb
+
+
 def load_kb(extra_dirs=(), *, builtin: bool = True, use_cache: bool = True) -> compiler.KnowledgeBase:
     """Compile (or read from the cache) the built-in KB plus ``extra_dirs``; raises KBError."""
     dirs = [Path(d) for d in extra_dirs]
     if not use_cache:
         return compiler.compile_kb(dirs, builtin=builtin)
     fingerprint = _fingerprint(dirs, builtin)
+    kb = _LOADED.get(fingerprint)
+    if kb is not None:  # read in this process already, from the same files (the fingerprint says so)
+        return kb
     path = cache_dir() / f"kb-{fingerprint}.json"
     try:
         with open(path, "rb") as f:
             if os.fstat(f.fileno()).st_size <= MAX_CACHE_BYTES:
-                return kb_cache.loads(f.read().decode("utf-8"), fingerprint)
+                return _keep(fingerprint, kb_cache.loads(f.read().decode("utf-8"), fingerprint))
     except (OSError, UnicodeDecodeError, kb_cache.CacheError):
         pass  # no cache, or not ours: compile and rewrite it
-    kb = compiler.compile_kb(dirs, builtin=builtin)
+    kb = _keep(fingerprint, compiler.compile_kb(dirs, builtin=builtin))
     try:
         text = kb_cache.dumps(kb, fingerprint)
         path.parent.mkdir(parents=True, exist_ok=True)
