@@ -73,14 +73,14 @@ def _fingerprint(dirs: list[Path], builtin: bool) -> str:
     return h.hexdigest()[:32]
 
 
-_LOADED: dict = {}  # fingerprint -> the KB read in this process: a second watch or diagnosis reads no file
+_LOADED: dict = {}  # cache path (folder + fingerprint) -> the KB read in this process: a second watch or diagnosis reads no file
 _LOADED_MAX = 4
 
 
-def _keep(fingerprint: str, kb):
+def _keep(key: str, kb):
     if len(_LOADED) >= _LOADED_MAX:
         _LOADED.pop(next(iter(_LOADED)))
-    _LOADED[fingerprint] = kb
+    _LOADED[key] = kb
     return kb
 
 
@@ -90,17 +90,17 @@ def load_kb(extra_dirs=(), *, builtin: bool = True, use_cache: bool = True) -> c
     if not use_cache:
         return compiler.compile_kb(dirs, builtin=builtin)
     fingerprint = _fingerprint(dirs, builtin)
-    kb = _LOADED.get(fingerprint)
-    if kb is not None:  # read in this process already, from the same files (the fingerprint says so)
-        return kb
     path = cache_dir() / f"kb-{fingerprint}.json"
+    kb = _LOADED.get(str(path))
+    if kb is not None:  # read in this process already, from the same files into the same cache (the key says so)
+        return kb
     try:
         with open(path, "rb") as f:
             if os.fstat(f.fileno()).st_size <= MAX_CACHE_BYTES:
-                return _keep(fingerprint, kb_cache.loads(f.read().decode("utf-8"), fingerprint))
+                return _keep(str(path), kb_cache.loads(f.read().decode("utf-8"), fingerprint))
     except (OSError, UnicodeDecodeError, kb_cache.CacheError):
         pass  # no cache, or not ours: compile and rewrite it
-    kb = _keep(fingerprint, compiler.compile_kb(dirs, builtin=builtin))
+    kb = _keep(str(path), compiler.compile_kb(dirs, builtin=builtin))
     try:
         text = kb_cache.dumps(kb, fingerprint)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,8 @@ builds this rank's sampler as the user's script would), wraps the model in
 ``BATCHES`` batches each with the user's step, under ``watch(record=...)``: the rank's record is
 what ``dldoctor diagnose --record`` would read of a real run.  ``set_epoch`` is called on the
 loader's sampler before each epoch, as a correct loop does, so that an order that repeats anyway
-(a sampler that ignores it) is what shows.  A rank's failure is written to ``error.rank{R}.txt``.
+(a sampler that ignores it) is what shows.  A rank's failure is written to ``error.rank{R}.txt``; ``done.rank{R}`` marks a rank whose
+record is complete (after the barrier, before the process group's teardown).
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ def run(rank: int, world: int, folder: str, source, subject, seed: int) -> None:
     try:
         _run(rank, world, out, source, subject, seed)
     except BaseException as exc:  # the parent reads it: a probe failure, not a hang
+        if (out / f"done.rank{rank}").exists():
+            raise  # the teardown failed after a complete record: the parent goes on without it
         (out / f"error.rank{rank}.txt").write_text(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}", encoding="utf-8")
         raise
 
@@ -56,5 +59,6 @@ def _run(rank, world, out, source, subject, seed) -> None:
                 for batch in training.batches(subject.train_data, BATCHES):
                     w.step(training.step(subject, batch, optimizer, ddp))
         dist.barrier()
+        (out / f"done.rank{rank}").touch()  # the record is complete: what follows is gloo's teardown
     finally:
         dist.destroy_process_group()

@@ -34,10 +34,12 @@ SPEC = ProbeSpec(
 )
 
 JOIN_S = 0.2  # the parent polls its ranks this often
+TEARDOWN_POLLS = 50  # polls granted to gloo's teardown once every rank's record is complete (a safety net, ~10 s)
 
 
 def measure(subject, ctx) -> Measurement:
     import tempfile
+    from pathlib import Path
 
     import torch._dynamo  # noqa: F401  DistributedDataParallel imports it when built: once here, not once per rank
     import torch.multiprocessing as mp
@@ -49,14 +51,21 @@ def measure(subject, ctx) -> Measurement:
     with tempfile.TemporaryDirectory(prefix="dldoctor-ddp-") as folder:
         args = (world, folder, source, subject, ctx.seed)
         procs = mp.start_processes(ddp_rank.run, args=args, nprocs=world, join=False, start_method="fork")
+        done, notes = lambda: all(Path(folder, f"done.rank{r}").exists() for r in range(world)), []
         try:
+            polls_after_done = 0
             while not procs.join(timeout=JOIN_S):
+                polls_after_done += done()
+                if polls_after_done > TEARDOWN_POLLS:  # every record is complete; a rank hangs in gloo's teardown
+                    notes.append("a rank hung in the process group's teardown after its record was complete (stopped)")
+                    break
                 if ctx.time_left() <= 0:
                     raise TimeoutError(f"the {world} ranks did not finish in the probe's time")
-        except mp.ProcessRaisedException as exc:
-            raise RuntimeError(f"a rank failed: {_first_error(folder) or str(exc).strip().splitlines()[-1]}") from None
-        except mp.ProcessExitedException as exc:
-            raise RuntimeError(f"a rank exited: {_first_error(folder) or exc}") from None
+        except (mp.ProcessRaisedException, mp.ProcessExitedException) as exc:
+            if not done():
+                kind = "failed" if isinstance(exc, mp.ProcessRaisedException) else "exited"
+                raise RuntimeError(f"a rank {kind}: {_first_error(folder) or str(exc).strip().splitlines()[-1]}") from None
+            notes.append("a rank failed in the process group's teardown after its record was complete")
         finally:
             for p in procs.processes:
                 if p.is_alive():
@@ -65,7 +74,7 @@ def measure(subject, ctx) -> Measurement:
         ranks = record_ranks.load(files, world)
         f = record_ranks.findings(ranks, None)
         f["lr_batch_scaling"] = _scaling(subject, ranks)
-        notes = ranks.notes + [f"{world} gloo ranks trained {ddp_rank.EPOCHS} epochs of at most {ddp_rank.BATCHES} batches each"]
+        notes = ranks.notes + notes + [f"{world} gloo ranks trained {ddp_rank.EPOCHS} epochs of at most {ddp_rank.BATCHES} batches each"]
         return Measurement(findings=f, details=record_ranks.details(ranks), notes=notes)
 
 

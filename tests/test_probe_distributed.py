@@ -93,3 +93,27 @@ def test_a_live_subject_comes_back_as_it_was():
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     assert model.training and torch.equal(rng, torch.get_rng_state())
     assert not torch.distributed.is_initialized()
+
+
+def test_a_rank_that_hangs_in_the_teardown_after_a_complete_record_does_not_fail_the_probe(monkeypatch):
+    """gloo's teardown can hang or abort a rank once the run is over: the records are complete by then
+    (``done.rank{R}``), so the probe stops that rank and judges them."""
+    import time
+
+    import torch.distributed as dist
+
+    real = dist.destroy_process_group
+
+    def stuck(*args, **kwargs):
+        if dist.get_rank() == 1:
+            time.sleep(3600)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dist, "destroy_process_group", stuck)  # the ranks are forked: they inherit it
+    subject = load(f"{TARGET}:plain")
+    subject.source = None
+    report = diagnose(subject, probes=["distributed"], budget=600, probe_timeout=300)
+    result = next(p for p in report.probes if p["id"] == "distributed")
+    assert result["status"] == "ok", result["message"]
+    assert any("teardown" in n for n in result["notes"])
+    assert report.causes[0].id == "ddp-duplicated-data"
