@@ -136,7 +136,7 @@ def measure(subject, ctx) -> Measurement:
         "loss_ratio_before_nonfinite": _ratio_before(plain_losses),
     }
     details = {"steps_run": steps, "losses": losses, "forward_at": fwd, "backward_at": bwd_where, "during_steps_at": step_where,
-               "plain_steps": len(plain_losses), "plain_steps_shared": run is not None if after != 0 else False}
+               "plain_steps": len(plain_losses), "plain_steps_shared": run is not None}
     return Measurement(findings=findings, details=details, notes=notes)
 
 

@@ -3,7 +3,6 @@ root ranks first - a rate far too high over the dead units and small updates it 
 NLLLoss over a flipped sign, a softmax over the batch over a mixed-up tensor layout."""
 from __future__ import annotations
 
-import torch
 from zoo.context import findings, ranking
 from zoo.faults import log_softmax_output
 from zoo.models import mlp

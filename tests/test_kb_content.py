@@ -5,7 +5,6 @@ The guide is Tobin's "Troubleshooting Deep Neural Networks" (Full Stack Deep Lea
 model from running, and its remedy ladders, in its order.
 """
 import re
-from pathlib import Path
 
 import networkx as nx
 import pytest

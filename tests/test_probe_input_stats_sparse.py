@@ -2,7 +2,6 @@
 standardised per column (a rarely non-zero column reaches |z| 30-40) stay silent; raw pixels and
 unscaled tabular columns are still found."""
 import numpy as np
-import pytest
 from zoo.context import ctx, kb
 from zoo.data import digits_raw
 from zoo.faults import raw_pixels

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn.functional as F
 from zoo.context import findings, ranking, symptoms
 from zoo.data import digits, loader
 from zoo.subjects import digits_subject, regression_subject
