@@ -9,7 +9,8 @@ MODE is how the user's loop feeds and syncs its ranks:
   unsynced      DistributedSampler, but the model is not wrapped in DDP (each rank trains alone)
   bn            DistributedSampler, a BatchNorm1d model with 4 examples per rank
   straggler     DistributedSampler, rank 1's loader takes 20 ms per batch (a slow collate)
-Writes OUT/run.rank0.jsonl and OUT/run.rank1.jsonl.
+Writes OUT/run.rank0.jsonl and OUT/run.rank1.jsonl, and OUT/done.rank{R} once rank R's record is closed
+(what follows is gloo's teardown, which can abort or hang on its own: the test does not judge that).
 """
 import os
 import sys
@@ -58,6 +59,8 @@ def main(rank, out, mode, epochs, init):
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     loss_fn = nn.CrossEntropyLoss()
     steps = 60 if mode == "bn" else None
+    if os.environ.get("TRAIN_DDP_FAIL"):
+        raise RuntimeError("TRAIN_DDP_FAIL: the user's loop fails before its record is closed")
     with watch(model, opt, record=os.path.join(out, "run.jsonl"), every=5) as w:
         for epoch in range(epochs):
             if mode != "no-set-epoch" and hasattr(loader.sampler, "set_epoch"):
@@ -70,6 +73,9 @@ def main(rank, out, mode, epochs, init):
                 loss.backward()
                 opt.step()
                 w.step(loss)
+    open(os.path.join(out, f"done.rank{rank}"), "w").close()
+    if rank == 0 and os.environ.get("TRAIN_DDP_TEARDOWN") == "abort":
+        os.abort()  # what gloo's teardown sometimes does ("terminate called without an active exception")
     dist.destroy_process_group()
 
 
