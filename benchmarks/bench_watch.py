@@ -1,6 +1,6 @@
 """Overhead of watch mode against its peers, side by side in one run.
 
-    python benchmarks/bench_watch.py [--pairs 15] [--steps 300] [--device cpu|cuda] [--threads 1]
+    python benchmarks/bench_watch.py [--pairs 15] [--steps 300] [--device cpu|cuda] [--threads 1] [--fresh 11]
 
 Variants, each on the same in-memory batches (data loading would only dilute the overhead): the
 plain loop, the watch at every=10 and at every=1 (record file written, early warnings on, as users
@@ -12,6 +12,11 @@ alternates), and the variant's factor is the median over pairs of its time over 
 the same pair, so that the load of a shared machine drifts over both alike (``best``: the fastest
 run of each over the plain loop's fastest, timeit's rule, as a second estimate).  Two clocks: the
 process's CPU time (the work done, less exposed to other jobs) and wall time (what a user waits).
+
+``--fresh N``: the first watch of a process, as a user's script meets it.  N new processes, each
+warms the plain loop, then times the plain loop and the whole ``with watch(...)`` block (its start,
+the steps and its close) at every=10, in the order the process's index gives; the factor is the
+median over the processes of the watched time over the plain one.
 """
 from __future__ import annotations
 
@@ -121,6 +126,55 @@ def bench(name: str, args, device) -> dict:
             "spread": {v: [statistics.quantiles(ratios[v][c], n=4) if len(ratios[v][c]) > 1 else None for c in (0, 1)] for v in VARIANTS}}
 
 
+def one_fresh(args, watched_first: bool) -> float:
+    """In this (new) process: the whole watched block at every=10 over the plain loop, on the MLP."""
+    make, shape = MODELS["MLP 64-256-256-10"]
+    device = torch.device(args.device)
+    torch.manual_seed(0)
+    model = make().to(device)
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    data = batches(16, args.batch, shape, device)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def loop(w, steps):
+        for i in range(steps):
+            x, y = data[i % len(data)]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+            if w is not None:
+                w.step(loss)
+        sync(device)
+
+    loop(None, 50)
+    times = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for watched in ((True, False) if watched_first else (False, True)):
+            t = time.perf_counter()
+            if watched:
+                with watch(model, opt, record=Path(folder) / "fresh.jsonl", every=10, stream=io.StringIO()) as w:
+                    loop(w, args.steps)
+            else:
+                loop(None, args.steps)
+            times[watched] = time.perf_counter() - t
+    return times[True] / times[False]
+
+
+def fresh(args) -> list[float]:
+    import subprocess
+
+    out = []
+    for i in range(args.fresh):
+        cmd = [sys.executable, __file__, "--one-fresh", str(i % 2), "--steps", str(args.steps), "--batch", str(args.batch),
+               "--device", args.device, "--threads", str(args.threads)]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        if p.returncode:
+            raise SystemExit(f"bench_watch --one-fresh failed: {p.stderr.strip().splitlines()[-1:]}")
+        out.append(float(p.stdout.split()[-1]))
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--pairs", type=int, default=15, help="alternating pairs per variant")
@@ -131,7 +185,13 @@ def main(argv=None) -> int:
     p.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS))
     p.add_argument("--warmup", type=int, default=None,
                    help="the watch's warmup (first step an early-warning check may run); default: the watch's own (100)")
+    p.add_argument("--fresh", type=int, default=0, help="also this many new processes, each timing its first watch whole")
+    p.add_argument("--one-fresh", type=int, choices=(0, 1), default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.one_fresh is not None:
+        torch.set_num_threads(args.threads)
+        print(f"{one_fresh(args, bool(args.one_fresh)):.5f}")
+        return 0
     if args.warmup is not None:
         WARMUP["warmup"] = args.warmup
     torch.set_num_threads(args.threads)
@@ -150,6 +210,11 @@ def main(argv=None) -> int:
         for v in ("every=10", "every=1"):
             print(f"{name:<20} self  the watch's own clock: median {statistics.median(SELF[v]):.1%} of the wall time at {v}")
         SELF.clear()
+    if args.fresh:
+        r = fresh(args)
+        q = statistics.quantiles(r, n=4) if len(r) > 1 else [r[0]] * 3
+        print(f"{'first watch, new process':<26} every=10 x{statistics.median(r):.3f} [{q[0]:.2f}-{q[2]:.2f}] over {len(r)} processes "
+              f"(start, {args.steps} steps and close, wall clock)")
     print("x: median over pairs of the variant's time / the plain loop's in the same pair; [..]: quartiles of that ratio; "
           "best: the variant's fastest run / the plain loop's fastest (the least disturbed runs)")
     print("goals (issue 17, sub-millisecond MLP): " + ", ".join(f"{v} <= x{g}" for v, g in GOALS.items()))

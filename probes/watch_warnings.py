@@ -9,7 +9,7 @@ The engine is imported lazily: ``expert/`` stays torch-free and the probes never
 
 ``Checks`` decides when: on record steps from step ``warmup``, within ``share`` of the run's wall
 time, spent before it is used (a check runs once the share of the time so far covers the previous
-check's cost too), and at once for a non-finite value.
+check's cost too, the first check's the KB's load), and at once for a non-finite value.
 """
 from __future__ import annotations
 
@@ -83,18 +83,26 @@ class DoomedRun(RuntimeError):
 
 
 class Checks:
-    """The watch's early-warning checks: ``on_warning`` "print" (to ``stream``), "raise" or "off"."""
+    """The watch's early-warning checks: ``on_warning`` "print" (to ``stream``), "raise" or "off".
+
+    The KB is loaded by the first check that is due, not when the watch starts: in a fresh process
+    that load imports the engine (pydantic) and reads the compiled KB, 0.1-0.2 s on a 2-core machine,
+    which a short run would pay at its start.  Until it is measured, the first check's cost is taken
+    to be ``LOAD_S`` (engine not imported yet) or ``READ_S`` (engine imported, the KB read from its
+    cache), so that the share covers it before it runs; a KB handed over as ``kb`` costs nothing to load.
+    """
 
     def __init__(self, on_warning: str, warmup: int, share: float, kb, stream, warnings: list):
         self.on_warning, self.warmup, self.share, self.stream, self.warnings = on_warning, warmup, share, stream, warnings
-        self.spent = self._last = 0.0
-        self._early = self._load(kb) if on_warning != "off" else None
+        self.spent = 0.0
+        self._kb, self._early, self._loaded = kb, None, on_warning == "off"
+        self._last = 0.0 if self._loaded else _load_estimate(kb)
 
-    def _load(self, kb):
+    def _load(self):
         from dldoctor.expert.problems import KBError
 
         try:
-            return EarlyWarning(kb)
+            return EarlyWarning(self._kb)
         except (KBError, ValueError, OSError, ImportError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             print(f"dldoctor watch: early warnings are off (the knowledge base did not load: {first})", file=self.stream or sys.stderr)
@@ -102,12 +110,14 @@ class Checks:
 
     def run(self, k: int, elapsed: float, findings, urgent: bool = False) -> float:
         """Judge ``findings()`` (the record so far) at step ``k`` when the share allows; the seconds it took."""
-        if self._early is None or self._early.done:
+        if self._loaded and (self._early is None or self._early.done):
             return 0.0
         if not urgent and (k < self.warmup or self.spent + self._last > self.share * elapsed):
             return 0.0
         t = time.perf_counter()
-        found = self._early.check(k, findings())
+        if not self._loaded:
+            self._loaded, self._early = True, self._load()
+        found = self._early.check(k, findings()) if self._early is not None else []
         spent = self._last = time.perf_counter() - t
         self.spent += spent
         for w in found:
@@ -116,3 +126,13 @@ class Checks:
                 raise DoomedRun(w.message, w.symptom, w.cause, k)
             print(w.message, file=self.stream or sys.stderr)
         return spent
+
+
+LOAD_S = 0.2  # the first check's cost in a process that has not imported the engine: pydantic's import dominates
+READ_S = 0.02  # ... once it has: the compiled KB read from its cache and checked (~15 ms measured)
+
+
+def _load_estimate(kb) -> float:
+    if "dldoctor.expert.engine" not in sys.modules:
+        return LOAD_S
+    return 0.0 if kb is not None else READ_S

@@ -243,7 +243,7 @@ def test_timing_splits_data_wait_from_compute(tmp_path):
 def test_a_step_skipped_by_the_grad_scaler_is_not_a_nan():
     net, x = mlp(), torch.randn(8, 64)
     opt = torch.optim.SGD(net.parameters(), 0.01)
-    with watch(net, opt, every=1, on_warning="off") as w:
+    with watch(net, opt, every=1, on_warning="off", max_share=None) as w:  # every step recorded
         for i in range(8):
             opt.zero_grad()
             loss = net(x).pow(2).mean()

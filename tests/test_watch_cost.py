@@ -91,3 +91,48 @@ def test_the_check_share_is_spent_before_it_is_used():
     assert checks._early.calls == 1
     checks.run(7, elapsed=10.0, findings=lambda: None, urgent=True)  # a NaN is checked at once
     assert checks._early.calls == 2
+
+
+_FRESH = """
+import io, sys
+import torch
+from torch import nn
+from dldoctor.probes.watch import watch
+from dldoctor.probes.watch_warnings import LOAD_S, Checks
+
+net = nn.Linear(4, 2)
+opt = torch.optim.SGD(net.parameters(), 0.1)
+with watch(net, opt, every=1, warmup=0, max_share=None, stream=io.StringIO()) as w:
+    for _ in range(20):
+        opt.zero_grad()
+        loss = net(torch.randn(8, 4)).pow(2).mean()
+        loss.backward()
+        opt.step()
+        w.step(loss)
+print(len(w.rows), "dldoctor.expert.engine" in sys.modules, "pydantic" in sys.modules)
+c = Checks("print", warmup=0, share=0.005, kb=None, stream=io.StringIO(), warnings=[])
+print(c.run(5, elapsed=0.9 * LOAD_S / 0.005, findings=w.findings) == 0.0, "dldoctor.expert.engine" in sys.modules)
+print(c.run(6, elapsed=1.1 * LOAD_S / 0.005, findings=w.findings) > 0.0, "dldoctor.expert.engine" in sys.modules)
+"""
+
+
+def test_a_watch_starts_without_the_kb_and_its_first_check_waits_until_the_share_covers_the_load():
+    """In a fresh process the KB's load (the engine's imports) is 0.1-0.2 s: a short run would pay it at its
+    start.  The watch loads it at the first check that is due, once ``check_share`` of the time so far covers it."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _FRESH], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[:3] == ["20 False False", "True False", "True True"]
+
+
+def test_a_non_finite_value_loads_the_kb_at_once():
+    checks = Checks("print", warmup=100, share=0.005, kb=None, stream=None, warnings=[])
+    checks._last = 10.0  # as if the load were very slow: an urgent check does not wait for the share
+
+    class Found:
+        findings, confidence = {}, {}
+
+    assert checks.run(3, elapsed=0.0, findings=Found) == 0.0 and not checks._loaded  # not due yet
+    assert checks.run(3, elapsed=0.0, findings=Found, urgent=True) > 0.0 and checks._loaded and checks._early is not None
