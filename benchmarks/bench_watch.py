@@ -66,6 +66,19 @@ def sync(device) -> None:
         torch.cuda.synchronize(device)
 
 
+def loop(model, opt, loss_fn, data, steps: int, w, device) -> None:
+    """The user's loop: ``steps`` steps over the in-memory batches, ``w.step`` after each when watched."""
+    for i in range(steps):
+        x, y = data[i % len(data)]
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        if w is not None:
+            w.step(loss)
+    sync(device)
+
+
 WARMUP: dict = {}  # watch(warmup=...) when --warmup is given; else the watch's default, as users get it
 
 
@@ -80,15 +93,7 @@ def run(model, opt, data, steps: int, variant: str | None, device, folder: str) 
     try:
         sync(device)
         c, t = time.process_time(), time.perf_counter()
-        for i in range(steps):
-            x, y = data[i % len(data)]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
-            if w is not None:
-                w.step(loss)
-        sync(device)
+        loop(model, opt, loss_fn, data, steps, w, device)
         wall = time.perf_counter() - t
         if w is not None:
             SELF.setdefault(variant, []).append(w._overhead / wall)
@@ -136,27 +141,16 @@ def one_fresh(args, watched_first: bool) -> float:
     data = batches(16, args.batch, shape, device)
     loss_fn = nn.CrossEntropyLoss()
 
-    def loop(w, steps):
-        for i in range(steps):
-            x, y = data[i % len(data)]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
-            if w is not None:
-                w.step(loss)
-        sync(device)
-
-    loop(None, 50)
+    loop(model, opt, loss_fn, data, 50, None, device)
     times = {}
     with tempfile.TemporaryDirectory() as folder:
         for watched in ((True, False) if watched_first else (False, True)):
             t = time.perf_counter()
             if watched:
                 with watch(model, opt, record=Path(folder) / "fresh.jsonl", every=10, stream=io.StringIO()) as w:
-                    loop(w, args.steps)
+                    loop(model, opt, loss_fn, data, args.steps, w, device)
             else:
-                loop(None, args.steps)
+                loop(model, opt, loss_fn, data, args.steps, None, device)
             times[watched] = time.perf_counter() - t
     return times[True] / times[False]
 
