@@ -18,9 +18,9 @@ SCRIPT = Path(__file__).parent / "ddp" / "train_ddp.py"
 _RUNS: dict = {}
 
 
-def train(out: Path, mode: str, epochs: int, teardown_s: float = 20.0, env: dict | None = None) -> bool:
-    """Run the user's script; True once it exits cleanly, or once both ranks' records are closed (done.rank{R})
-    and it then aborts or hangs in gloo's teardown, which is torch's and not what these tests judge."""
+def train(out: Path, mode: str, epochs: int, teardown_s: float = 20.0, env: dict | None = None) -> None:
+    """Run the user's script until it exits cleanly, or until both ranks' records are closed (done.rank{R}) and it
+    then aborts or hangs in gloo's teardown, which is torch's and not what these tests judge; else AssertionError."""
     out.mkdir(parents=True, exist_ok=True)
     err = open(out / "stderr.txt", "w+")
     p = subprocess.Popen([sys.executable, str(SCRIPT), str(out), mode, str(epochs)], stdout=subprocess.DEVNULL,
@@ -33,11 +33,11 @@ def train(out: Path, mode: str, epochs: int, teardown_s: float = 20.0, env: dict
             done = all((out / f"done.rank{r}").exists() for r in range(2))
             if rc is not None:
                 assert rc == 0 or done, (out / "stderr.txt").read_text()[-2000:]
-                return True
+                return
             if done:
                 done_at = done_at or time.monotonic()
                 if time.monotonic() - done_at > teardown_s:
-                    return True
+                    return
             time.sleep(0.1)
         raise AssertionError(f"{mode}: the training script did not finish")
     finally:
@@ -56,7 +56,7 @@ def runs(tmp_path_factory):
         key = (mode, epochs)
         if key not in _RUNS:
             out = root / f"{mode}-{epochs}"
-            assert train(out, mode, epochs)
+            train(out, mode, epochs)
             _RUNS[key] = out
         return _RUNS[key]
 
@@ -92,15 +92,15 @@ def test_each_rank_writes_its_own_record(runs):
 
 def test_a_rank_that_aborts_after_its_record_is_closed_still_gives_a_diagnosable_run(tmp_path):
     out = tmp_path / "abort"
-    assert train(out, "sampler", 1, env={"TRAIN_DDP_TEARDOWN": "abort"})
-    code, report = diagnose("--record", str(out / "run.jsonl"))
+    train(out, "sampler", 1, env={"TRAIN_DDP_TEARDOWN": "abort"})
+    _, report = diagnose("--record", str(out / "run.jsonl"))
     assert next(p for p in report["probes"] if p["id"] == "distributed")["status"] == "ok"
 
 
 def test_a_rank_that_fails_before_its_record_is_closed_fails_the_run(tmp_path):
     out = tmp_path / "fail"
     with pytest.raises(AssertionError, match="TRAIN_DDP_FAIL"):
-        train(out, "sampler", 0, env={"TRAIN_DDP_TEARDOWN": "abort", "TRAIN_DDP_FAIL": "1"})
+        train(out, "sampler", 0, env={"TRAIN_DDP_FAIL": "1"})
 
 
 def test_plain_loaders_seeded_alike_are_duplicated_data(runs):
