@@ -34,7 +34,7 @@ class Hooks:
     def arm(self, record: bool) -> None:
         """Attach what the next step needs (a record step: all; any other step: none once the first batches are seen)."""
         self.record = record
-        every_step = self.first.watching_inputs or self.rank.header.get("batch_size") is None or self.rank.fingerprints
+        every_step = self._every_step()
         if (record or every_step) and self._pre is None:
             self._pre = self.model.register_forward_pre_hook(self._on_forward)
         elif not record and not every_step and self._pre is not None:
@@ -52,6 +52,10 @@ class Hooks:
         else:
             self.layers.disarm()
 
+    def _every_step(self) -> bool:
+        """Whether ordinary steps need the forward pre-hook too (the first batches, the batch size, fingerprints)."""
+        return self.first.watching_inputs or self.rank.header.get("batch_size") is None or self.rank.fingerprints
+
     def close(self) -> None:
         self.layers.disarm()
         for h in (self._pre, self._opt):
@@ -68,6 +72,9 @@ class Hooks:
         self.rank.on_forward(module, args)
         if self.file is not None:
             self.file.header_ready()
+        if not self.record and self._pre is not None and not self._every_step():  # the first batches are seen: ordinary steps go without it
+            self._pre.remove()  # (the module iterates over a copy of its hooks)
+            self._pre = None
         self.spent += _clock() - t
 
     def _on_optimizer_step(self, optimizer, args, kwargs) -> None:
