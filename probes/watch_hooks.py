@@ -72,8 +72,9 @@ class Hooks:
         self.rank.on_forward(module, args)
         if self.file is not None:
             self.file.header_ready()
-        if not self.record and self._pre is not None and not self._every_step():  # the first batches are seen: ordinary steps go without it
-            self._pre.remove()  # (the module iterates over a copy of its hooks)
+        if not self.record and self._pre is not None and not self._every_step():
+            # the first batches are seen: ordinary steps go without it (the module iterates over a copy of its hooks)
+            self._pre.remove()
             self._pre = None
         self.spent += _clock() - t
 
